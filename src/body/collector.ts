@@ -1,0 +1,55 @@
+/**
+ * Taps a body as it passes, without touching the stream: counts every byte, and copies
+ * at most `cap` of them (copies, because the app may reuse or mutate its buffers).
+ * Runs inside the app's request, so it does only the copy.
+ */
+import type { ContentTypeRule } from '../options.js'
+import type { OmittedReason } from '../record.js'
+import type { MediaType } from './content-type.js'
+
+/** What the body policy decided when the body started (see policy.ts). */
+export interface BodyDecision {
+  media: MediaType
+  rule: ContentTypeRule | null
+  /** set when the bytes are not kept at all */
+  omitted: OmittedReason | null
+}
+
+export class BodyCollector {
+  size = 0
+  private kept: Buffer[] = []
+  private keptBytes = 0
+  /** false once the body is known not to be kept: then only bytes are counted. */
+  keep: boolean
+  readonly cap: number
+
+  constructor (readonly decision: BodyDecision, cap: number) {
+    this.keep = decision.omitted === null && cap > 0
+    this.cap = cap
+  }
+
+  push (chunk: Uint8Array | string, encoding?: BufferEncoding): void {
+    if (typeof chunk === 'string') {
+      if (!this.keep || this.keptBytes >= this.cap) {
+        this.size += Buffer.byteLength(chunk, encoding)
+        return
+      }
+      chunk = Buffer.from(chunk, encoding)
+    }
+    const n = chunk.byteLength
+    this.size += n
+    if (!this.keep || this.keptBytes >= this.cap || n === 0) return
+    const take = Math.min(n, this.cap - this.keptBytes)
+    // Buffer.from(ArrayBuffer, off, len) would share memory; copy into our own buffer.
+    const copy = Buffer.allocUnsafe(take)
+    copy.set(take === n ? chunk : chunk.subarray(0, take))
+    this.kept.push(copy)
+    this.keptBytes += take
+  }
+
+  /** Everything kept, as one buffer; `complete` says whether it is the whole body. */
+  bytes (): { data: Buffer, complete: boolean } {
+    const data = this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept, this.keptBytes)
+    return { data, complete: this.keptBytes === this.size }
+  }
+}

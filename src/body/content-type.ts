@@ -1,0 +1,47 @@
+import contentType from 'content-type'
+import type { ContentTypeRule } from '../options.js'
+
+export interface MediaType {
+  /** `application/json`, lower-cased, no parameters; null when the header is absent or empty. */
+  type: string | null
+  /** The charset parameter, lower-cased, or null. */
+  charset: string | null
+}
+
+const NONE: MediaType = Object.freeze({ type: null, charset: null })
+const LOOSE_CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i
+
+/**
+ * Parses a Content-Type header. Strict RFC 7231 parsing first (the `content-type` package);
+ * upstreams send malformed headers, so fall back to the media type before the first `;`.
+ */
+export function parseContentType (header: string | string[] | undefined | null): MediaType {
+  const value = Array.isArray(header) ? header[0] : header
+  if (!value) return NONE
+  try {
+    const parsed = contentType.parse(value)
+    return { type: parsed.type, charset: parsed.parameters.charset?.toLowerCase() ?? null }
+  } catch {
+    const type = value.split(';', 1)[0]!.trim().toLowerCase()
+    return { type: type || null, charset: LOOSE_CHARSET.exec(value)?.[1]?.toLowerCase() ?? null }
+  }
+}
+
+/** The first allowlist rule that matches: exact, `type/*`, or `type/*+suffix`. */
+export function matchContentType (type: string | null, rules: readonly ContentTypeRule[]): ContentTypeRule | null {
+  if (!type) return null
+  const slash = type.indexOf('/')
+  if (slash < 0) return null
+  for (const rule of rules) {
+    const p = rule.pattern
+    if (p === type) return rule
+    if (!p.startsWith(type.slice(0, slash + 1))) continue
+    const sub = p.slice(slash + 1)
+    if (sub === '*') return rule
+    if (sub.startsWith('*+') && type.endsWith(sub.slice(1))) return rule
+  }
+  return null
+}
+
+/** JSON bodies are masked by key, so the masker needs to know; covers application/json and any +json. */
+export const isJsonType = (type: string | null): boolean => type !== null && (type === 'application/json' || type.endsWith('+json'))

@@ -1,0 +1,75 @@
+/**
+ * The body policy: which bodies are kept, how much of them, and how they become text.
+ * `decide` runs when a body starts (inside the app's request, so it only parses a header);
+ * `settle` runs after the exchange, off the app's request.
+ */
+import type { BodyState } from '../exchange.js'
+import type { ResolvedOptions } from '../options.js'
+import type { BodyRecord, Headers } from '../record.js'
+import { decodeText, join, looksBinary } from './charset.js'
+import { BodyCollector } from './collector.js'
+import { matchContentType, parseContentType } from './content-type.js'
+import { contentCodings, decompress } from './decompress.js'
+
+type Policy = Pick<ResolvedOptions, 'saveBody' | 'maxContentLength' | 'contentTypes' | 'oversizeBody' | 'decompress'>
+
+export function decide (contentType: string | undefined, policy: Policy): BodyCollector {
+  const media = parseContentType(contentType)
+  const rule = matchContentType(media.type, policy.contentTypes)
+  const omitted = !policy.saveBody ? 'disabled' : !rule ? 'content-type' : null
+  return new BodyCollector({ media, rule, omitted }, policy.maxContentLength)
+}
+
+/** The body fields of a record, before masking (the caller masks `body`). */
+export type SettledBody = Omit<BodyRecord, 'headers'>
+
+/** `bodyless`: a HEAD request or a 204/304 response, whose Content-Length describes a body that never comes. */
+export async function settle (
+  collector: BodyCollector | null, headers: Headers, state: BodyState, policy: Policy, closeNote: string | null, bodyless = false,
+): Promise<SettledBody> {
+  if (!collector) {
+    // No body passed: none was sent, or none came (HEAD, 204, 304), or it was never read.
+    const media = parseContentType(headers['content-type'])
+    return {
+      contentType: media.type, encoding: null, body: null, size: state === 'not-consumed' ? null : 0, truncated: false,
+      omitted: state === 'not-consumed' ? 'not-consumed' : null, note: closeNote,
+    }
+  }
+  const { media, rule } = collector.decision
+  const size = collector.size
+  let note = bodyless ? closeNote : join(closeNote, lengthNote(headers, size, state))
+  const base = { contentType: media.type, encoding: null, body: null, size, truncated: state !== 'complete', note }
+  if (state === 'not-consumed' && size === 0) return { ...base, size: null, truncated: false, omitted: 'not-consumed' }
+  // An empty body is not omitted: there is nothing to keep.
+  if (size === 0) return { ...base, omitted: null }
+  if (collector.decision.omitted) return { ...base, omitted: collector.decision.omitted }
+  if (size > policy.maxContentLength && policy.oversizeBody === 'omit') return { ...base, omitted: 'too-large' }
+
+  const kept = collector.bytes()
+  let data = kept.data
+  let truncated = !kept.complete || state !== 'complete'
+  const codings = policy.decompress ? contentCodings(headers['content-encoding']) : []
+  if (codings.length) {
+    const out = await decompress(data, codings, policy.maxContentLength)
+    // A cut-off input ends in the middle of a block: that is our cap, not a broken stream.
+    const broken = out.error && !(truncated && /unexpected end/i.test(out.error))
+    if (broken) note = join(note, `could not decode the body: ${out.error}`)
+    if (broken && out.data.length === 0) return { ...base, omitted: 'decode-error', note }
+    data = out.data
+    truncated = truncated || out.cut || !!broken
+  }
+  if (data.length === 0 && policy.maxContentLength === 0) return { ...base, omitted: 'too-large' }
+  const decoded = decodeText(data, media.charset, rule!.defaultEncoding, truncated)
+  if (looksBinary(decoded.text)) return { ...base, encoding: decoded.encoding, omitted: 'binary', note }
+  return { ...base, encoding: decoded.encoding, body: decoded.text, truncated, omitted: null, note: join(note, decoded.note) }
+}
+
+/** A Content-Length that disagrees with the bytes that came is worth saying. */
+function lengthNote (headers: Headers, size: number, state: BodyState): string | null {
+  const header = headers['content-length']
+  const declared = Array.isArray(header) ? header[0] : header
+  if (declared === undefined || headers['content-encoding'] && state === 'complete') return null
+  const n = Number(declared)
+  if (!Number.isSafeInteger(n) || n === size || state === 'not-consumed') return null
+  return `content-length said ${declared} bytes, ${size} arrived`
+}

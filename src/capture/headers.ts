@@ -1,0 +1,65 @@
+import type { Headers } from '../record.js'
+
+/**
+ * Builds our header map from alternating name/value pairs (`rawHeaders`, undici's Buffer arrays):
+ * lower-case names, a repeated header becomes an array, and `set-cookie` is always one.
+ */
+export function headersFromPairs (pairs: ArrayLike<string | Uint8Array> | null | undefined): Headers {
+  const out: Headers = Object.create(null)
+  if (!pairs) return out
+  for (let i = 0; i + 1 < pairs.length; i += 2) add(out, text(pairs[i]!).toLowerCase(), text(pairs[i + 1]!))
+  return out
+}
+
+/** Parses a header block as sent on the wire (`GET / HTTP/1.1\r\nHost: …\r\n\r\n`, or without the request line). */
+export function headersFromBlock (block: string): Headers {
+  const out: Headers = Object.create(null)
+  for (const line of block.split('\r\n')) {
+    const colon = line.indexOf(':')
+    if (colon <= 0) continue
+    add(out, line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim())
+  }
+  return out
+}
+
+/** From an object such as `req.getHeaders()`: values may be numbers or arrays. */
+export function headersFromObject (obj: Record<string, unknown> | null | undefined): Headers {
+  const out: Headers = Object.create(null)
+  if (!obj) return out
+  for (const [name, value] of Object.entries(obj)) {
+    if (value === undefined || value === null) continue
+    const key = name.toLowerCase()
+    if (Array.isArray(value)) for (const v of value) add(out, key, String(v))
+    else add(out, key, String(value))
+  }
+  return out
+}
+
+function add (out: Headers, name: string, value: string): void {
+  const prev = out[name]
+  if (prev === undefined) out[name] = name === 'set-cookie' ? [value] : value
+  else if (Array.isArray(prev)) prev.push(value)
+  else out[name] = [prev, value]
+}
+
+const text = (v: string | Uint8Array): string => typeof v === 'string' ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('latin1')
+
+/** The first value of a header in name/value pairs, without building the whole map (hot path). */
+export function findHeader (pairs: ArrayLike<string | Uint8Array> | string | null | undefined, name: string): string | undefined {
+  if (!pairs) return undefined
+  if (typeof pairs === 'string') {
+    const h = headersFromBlock(pairs)[name]
+    return Array.isArray(h) ? h[0] : h
+  }
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    const k = pairs[i]!
+    if (k.length === name.length && text(k).toLowerCase() === name) return text(pairs[i + 1]!)
+  }
+  return undefined
+}
+
+/** First value of a header in our map. */
+export const first = (h: Headers, name: string): string | undefined => {
+  const v = h[name]
+  return Array.isArray(v) ? v[0] : v
+}

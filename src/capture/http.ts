@@ -1,0 +1,155 @@
+/**
+ * node:http and node:https clients, and so axios, got, node-fetch, superagent and anything on ClientRequest.
+ *
+ * - Request bodies: ClientRequest has no channel before its headers are finished, so `write`/`end`
+ *   are wrapped on ClientRequest.prototype (one patch, shared by CJS and ESM, whatever the import order).
+ * - Responses: the `http.client.response.finish` channel (published when the headers are parsed).
+ * - Response bodies: a 'data' listener added with EventEmitter.prototype.on, which sees the chunks
+ *   without switching the stream to flowing mode (Node's inspector network agent does the same).
+ *   We never add 'error' listeners: that would turn an app's crash into silence.
+ * @see https://nodejs.org/api/diagnostics_channel.html#http
+ */
+import { ClientRequest, type IncomingMessage } from 'node:http'
+import { EventEmitter } from 'node:events'
+import diagnostics from 'node:diagnostics_channel'
+import type { Socket } from 'node:net'
+import type { Exchange } from '../exchange.js'
+import type { Client } from '../record.js'
+import { headersFromBlock, headersFromObject, headersFromPairs } from './headers.js'
+import type { PatchRegistry } from './patches.js'
+import type { Interceptor, Tracker } from './types.js'
+
+const kExchange = Symbol('log-outgoing-requests.exchange')
+type Req = ClientRequest & { [kExchange]?: Exchange | null, _header?: string | null, reusedSocket?: boolean }
+
+const on = EventEmitter.prototype.on
+const responseChannel = diagnostics.channel('http.client.response.finish')
+const errorChannel = diagnostics.channel('http.client.request.error')
+
+let tracker: Tracker | null = null
+
+function begin (req: Req): Exchange | null {
+  const known = req[kExchange]
+  if (known !== undefined) return known
+  req[kExchange] = null
+  const t = tracker
+  if (!t) return null
+  const method = req.method
+  // Tunnels and upgrades are not exchanges with a body; they are left to the app.
+  if (method === 'CONNECT' || req.getHeader('upgrade') !== undefined) return null
+  const ex = t.begin('http', method, requestUrl(req))
+  if (!ex) return null
+  req[kExchange] = ex
+  ex.requestHeaders = () => typeof req._header === 'string' ? headersFromBlock(req._header) : headersFromObject(req.getHeaders())
+  if (req.socket) watchSocket(req, ex, req.socket)
+  else on.call(req, 'socket', (socket: Socket) => watchSocket(req, ex, socket))
+  // 'close' is the last event of every request; it settles what no other event did.
+  on.call(req, 'close', () => {
+    if (!ex.done && !ex.response) t.finish(ex, 'complete', (req as any).errored ?? new Error('the request closed before a response'))
+  })
+  return ex
+}
+
+function requestUrl (req: Req): string {
+  const path = req.path
+  // Through an HTTP proxy the path is already the absolute URL.
+  if (/^https?:\/\//i.test(path)) return path
+  const host = req.getHeader('host') ?? req.host
+  return `${req.protocol}//${host}${path}`
+}
+
+function watchSocket (req: Req, ex: Exchange, socket: Socket): void {
+  if (req.reusedSocket || (!socket.connecting && !(socket as any).encrypted)) {
+    ex.connected = true
+    return
+  }
+  // TLS: the handshake belongs to connecting, so a rejected certificate is a connect-phase error.
+  on.call(socket, (socket as any).encrypted ? 'secureConnect' : 'connect', () => { ex.connected = true })
+}
+
+function tap (req: Req, chunk: unknown, encoding: unknown): void {
+  const ex = begin(req)
+  if (!ex || ex.done || chunk === undefined || chunk === null || typeof chunk === 'function') return
+  if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) return
+  const body = ex.requestBody ??= tracker!.openBody(header(req.getHeader('content-type')))
+  body.push(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : undefined)
+}
+
+const header = (v: number | string | string[] | undefined): string | undefined => Array.isArray(v) ? v[0] : v === undefined ? undefined : String(v)
+
+function onResponse ({ request, response }: { request: Req, response: IncomingMessage }): void {
+  try {
+    const ex = request[kExchange]
+    const t = tracker
+    if (!ex || !t || ex.done) return
+    t.respond(ex, {
+      status: response.statusCode ?? 0,
+      statusText: response.statusMessage ?? '',
+      httpVersion: response.httpVersion,
+      headers: () => headersFromPairs(response.rawHeaders),
+    })
+    const body = ex.responseBody = t.openBody(header(response.headers['content-type']))
+    on.call(response, 'data', (chunk: Buffer | string) => {
+      try {
+        body.push(chunk)
+      } catch (err) {
+        t.fail(err)
+      }
+    })
+    on.call(response, 'end', () => t.finish(ex, 'complete'))
+    on.call(response, 'close', () => {
+      if (ex.done) return
+      if (response.complete) return t.finish(ex, 'complete')
+      if (response.errored) return t.finish(ex, 'incomplete', response.errored)
+      ex.closeNote = body.size ? 'the response closed before its end' : 'the response closed before it was read'
+      t.finish(ex, body.size ? 'incomplete' : 'not-consumed', (response as any).aborted ? abortedError() : undefined)
+    })
+  } catch (err) {
+    tracker?.fail(err)
+  }
+}
+
+/** What Node itself reports for a response cut off by the peer. */
+function abortedError (): Error {
+  const err = new Error('aborted') as Error & { code: string }
+  err.code = 'ECONNRESET'
+  return err
+}
+
+function onError ({ request, error }: { request: Req, error: unknown }): void {
+  try {
+    const ex = request[kExchange]
+    if (ex && !ex.done) tracker?.finish(ex, ex.response ? 'incomplete' : 'complete', error)
+  } catch (err) {
+    tracker?.fail(err)
+  }
+}
+
+export const httpInterceptor: Interceptor = {
+  name: 'http',
+  predicate: (clients: readonly Client[]) => clients.includes('http'),
+  setup (t: Tracker, patches: PatchRegistry) {
+    tracker = t
+    const proto = ClientRequest.prototype as Req
+    for (const method of ['write', 'end'] as const) {
+      patches.wrap(proto, method, (original, active) => function (this: Req, chunk?: unknown, encoding?: unknown) {
+        if (active()) {
+          try {
+            tap(this, chunk, encoding)
+          } catch (err) {
+            tracker?.fail(err)
+          }
+        }
+        // eslint-disable-next-line prefer-rest-params
+        return (original as (...args: unknown[]) => unknown).apply(this, arguments as unknown as unknown[])
+      } as any)
+    }
+    responseChannel.subscribe(onResponse as (m: unknown) => void)
+    errorChannel.subscribe(onError as (m: unknown) => void)
+  },
+  dispose () {
+    responseChannel.unsubscribe(onResponse as (m: unknown) => void)
+    errorChannel.unsubscribe(onError as (m: unknown) => void)
+    tracker = null
+  },
+}

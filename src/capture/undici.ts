@@ -1,0 +1,201 @@
+/**
+ * Node's global fetch (its bundled undici) and the npm `undici` package (request, fetch, stream…).
+ * Every copy of undici publishes to the same `undici:*` diagnostics channels, so one subscriber
+ * sees them all, whatever loaded first, with no dispatcher replaced.
+ *
+ * Bodies: undici ≥ 7.11 (bundled from Node 24.4) publishes `undici:request:bodyChunkSent` and
+ * `bodyChunkReceived`. Older copies (Node 20's fetch, undici 6) do not; for those, the first
+ * request seen of each copy tells us its Request class, and its `onBodySent`/`onData` are wrapped
+ * once, through the patch registry. That covers custom dispatchers too, which a replaced global
+ * dispatcher would not.
+ * @see https://github.com/nodejs/undici/blob/main/docs/docs/api/DiagnosticsChannel.md
+ */
+import diagnostics from 'node:diagnostics_channel'
+import type { Exchange } from '../exchange.js'
+import type { Client } from '../record.js'
+import { findHeader, headersFromBlock, headersFromPairs } from './headers.js'
+import type { PatchRegistry } from './patches.js'
+import type { Interceptor, Tracker } from './types.js'
+
+/** The parts of undici's internal Request that the channels hand us. */
+interface UndiciRequest {
+  origin: string | URL
+  path: string
+  method: string
+  headers: Array<string | Buffer> | string | null
+  upgrade?: string | null
+}
+
+const exchanges = new WeakMap<UndiciRequest, Exchange>()
+
+/** What we learnt about one copy of undici from the first request of its Request class. */
+interface Copy {
+  /** Node's bundled undici, the one behind global fetch */
+  bundled: boolean
+  /** the Request's private handler property */
+  handler: symbol | undefined
+}
+let copies = new WeakMap<object, Copy>()
+
+let tracker: Tracker | null = null
+let registry: PatchRegistry | null = null
+let wanted: readonly Client[] = []
+
+const ch = {
+  create: diagnostics.channel('undici:request:create'),
+  sendHeaders: diagnostics.channel('undici:client:sendHeaders'),
+  headers: diagnostics.channel('undici:request:headers'),
+  trailers: diagnostics.channel('undici:request:trailers'),
+  error: diagnostics.channel('undici:request:error'),
+  chunkSent: diagnostics.channel('undici:request:bodyChunkSent'),
+  chunkReceived: diagnostics.channel('undici:request:bodyChunkReceived'),
+}
+
+/**
+ * Which API made this request. fetch hands undici a plain object literal as its handler; the
+ * undici APIs (request, stream, pipeline, interceptors) hand it class instances. Global fetch is
+ * Node's bundled copy of undici, whose code lives at `node:internal/deps/undici`: one stack trace
+ * per copy of undici (not per request) tells it from the npm package. npm `undici.request()` may
+ * still run on the bundled copy, through the shared global dispatcher: the handler tells them apart.
+ */
+function kindOf (request: UndiciRequest): Client | null {
+  const proto = Object.getPrototypeOf(request) as object
+  let copy = copies.get(proto)
+  if (!copy) {
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 50
+    const stack = new Error().stack ?? ''
+    Error.stackTraceLimit = limit
+    copy = {
+      bundled: stack.includes('node:internal/deps/undici'),
+      handler: Object.getOwnPropertySymbols(request).find((s) => s.description === 'handler'),
+    }
+    copies.set(proto, copy)
+    tapBodies(proto as Record<string, unknown>)
+  }
+  const handler = copy.handler && (request as unknown as Record<symbol, object | undefined>)[copy.handler]
+  const fetchLike = handler !== undefined && Object.getPrototypeOf(handler) === Object.prototype
+  const client: Client = fetchLike && copy.bundled ? 'fetch' : 'undici'
+  return wanted.includes(client) ? client : null
+}
+
+/** For copies that do not publish body chunks, wrap their Request methods (once per copy). */
+function tapBodies (proto: Record<string, unknown>): void {
+  const onData = proto.onData
+  if (typeof onData !== 'function' || onData.toString().includes('bodyChunkReceived')) return
+  const patches = registry!
+  const wrap = (name: 'onData' | 'onBodySent', push: (request: UndiciRequest, chunk: Uint8Array) => void) =>
+    patches.wrap(proto, name, (original, active) => function (this: UndiciRequest, chunk: Uint8Array) {
+      if (active()) push(this, chunk)
+      // eslint-disable-next-line prefer-rest-params
+      return (original as (...a: unknown[]) => unknown).apply(this, arguments as unknown as unknown[])
+    })
+  wrap('onBodySent', requestChunk)
+  wrap('onData', responseChunk)
+}
+
+function requestChunk (request: UndiciRequest, chunk: Uint8Array | string): void {
+  try {
+    const ex = exchanges.get(request)
+    if (!ex || ex.done || !tracker) return
+    const body = ex.requestBody ??= tracker.openBody(findHeader(request.headers, 'content-type'))
+    body.push(chunk)
+  } catch (err) {
+    tracker?.fail(err)
+  }
+}
+
+function responseChunk (request: UndiciRequest, chunk: Uint8Array): void {
+  try {
+    const ex = exchanges.get(request)
+    if (ex && !ex.done) ex.responseBody?.push(chunk)
+  } catch (err) {
+    tracker?.fail(err)
+  }
+}
+
+function onCreate ({ request }: { request: UndiciRequest }): void {
+  try {
+    const t = tracker
+    if (!t || request.upgrade || request.method === 'CONNECT') return
+    const client = kindOf(request)
+    if (!client) return
+    const origin = typeof request.origin === 'string' ? request.origin : request.origin.origin
+    const ex = t.begin(client, request.method, origin.replace(/\/$/, '') + request.path)
+    if (!ex) return
+    exchanges.set(request, ex)
+    // Until undici sends them, the headers we know are the ones the request was made with.
+    ex.requestHeaders = () => Array.isArray(request.headers) ? headersFromPairs(request.headers) : headersFromBlock(request.headers ?? '')
+  } catch (err) {
+    tracker?.fail(err)
+  }
+}
+
+function onSendHeaders ({ request, headers }: { request: UndiciRequest, headers: string }): void {
+  const ex = exchanges.get(request)
+  if (!ex) return
+  ex.connected = true
+  // The block as written to the socket: host, content-length and all.
+  ex.requestHeaders = () => headersFromBlock(headers)
+}
+
+function onHeaders ({ request, response }: { request: UndiciRequest, response: { statusCode: number, headers: Buffer[], statusText: string } }): void {
+  try {
+    const ex = exchanges.get(request)
+    const t = tracker
+    if (!ex || !t || ex.done) return
+    // Informational responses (100-continue, 103) precede the real one.
+    if (response.statusCode < 200 && response.statusCode !== 101) return
+    t.respond(ex, {
+      status: response.statusCode,
+      statusText: response.statusText ?? '',
+      httpVersion: '1.1',
+      headers: () => headersFromPairs(response.headers),
+    })
+    ex.responseBody = t.openBody(findHeader(response.headers, 'content-type'))
+  } catch (err) {
+    tracker?.fail(err)
+  }
+}
+
+function onTrailers ({ request }: { request: UndiciRequest }): void {
+  const ex = exchanges.get(request)
+  if (ex) tracker?.finish(ex, 'complete')
+}
+
+function onError ({ request, error }: { request: UndiciRequest, error: unknown }): void {
+  const ex = exchanges.get(request)
+  if (ex) tracker?.finish(ex, ex.response ? 'incomplete' : 'complete', error)
+}
+
+const onChunkSent = ({ request, chunk }: { request: UndiciRequest, chunk: Uint8Array | string }) => requestChunk(request, chunk)
+const onChunkReceived = ({ request, chunk }: { request: UndiciRequest, chunk: Uint8Array }) => responseChunk(request, chunk)
+
+const subscriptions: Array<[diagnostics.Channel, (message: any) => void]> = [
+  [ch.create, onCreate],
+  [ch.sendHeaders, onSendHeaders],
+  [ch.headers, onHeaders],
+  [ch.trailers, onTrailers],
+  [ch.error, onError],
+  [ch.chunkSent, onChunkSent],
+  [ch.chunkReceived, onChunkReceived],
+]
+
+export const undiciInterceptor: Interceptor = {
+  name: 'undici',
+  predicate: (clients: readonly Client[]) => clients.includes('fetch') || clients.includes('undici'),
+  setup (t: Tracker, patches: PatchRegistry, clients: readonly Client[]) {
+    tracker = t
+    registry = patches
+    wanted = clients
+    // A new install patches afresh: the previous registry restored what it had patched.
+    copies = new WeakMap()
+    for (const [channel, fn] of subscriptions) channel.subscribe(fn)
+  },
+  dispose () {
+    for (const [channel, fn] of subscriptions) channel.unsubscribe(fn)
+    tracker = null
+    registry = null
+  },
+}
+

@@ -1,0 +1,89 @@
+import { InvalidOptionError } from './errors.js'
+import type { Options } from './options.js'
+import type { Client } from './record.js'
+
+/** Every setting's environment name starts with this, as in the reference (`LOG_OUTGOING_REQUESTS_DB_SAVE_BODY`). */
+export const ENV_PREFIX = 'LOG_OUTGOING_REQUESTS_'
+
+type Parse = (raw: string, name: string) => unknown
+
+const TRUE = new Set(['1', 'true', 'yes', 'on'])
+const FALSE = new Set(['0', 'false', 'no', 'off', ''])
+
+const bad = (name: string, what: string): never => {
+  throw new InvalidOptionError(`${ENV_PREFIX}${name} ${what}`)
+}
+const bool: Parse = (raw, name) => {
+  const v = raw.trim().toLowerCase()
+  return TRUE.has(v) ? true : FALSE.has(v) ? false : bad(name, `must be true or false, not '${raw}'`)
+}
+const int: Parse = (raw, name) => /^\s*\d+\s*$/.test(raw) ? Number(raw) : bad(name, `must be a non-negative integer, not '${raw}'`)
+const num: Parse = (raw, name) => raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : bad(name, `must be a number, not '${raw}'`)
+const str: Parse = (raw) => raw
+const list = (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean)
+/** `/pattern/flags` is a RegExp; anything else a literal string. */
+const stringOrRegExp = (s: string, name: string): string | RegExp => {
+  const m = /^\/(.+)\/([a-z]*)$/.exec(s)
+  if (!m) return s
+  try {
+    return new RegExp(m[1]!, m[2])
+  } catch (err) {
+    return bad(name, `has an invalid RegExp ${s}: ${(err as Error).message}`)
+  }
+}
+
+/** env name (after the prefix) → [option path, parser] */
+const TABLE: Record<string, [string, Parse]> = {
+  ENABLED: ['enabled', bool],
+  CLIENTS: ['clients', (raw) => list(raw) as Client[]],
+  DB_SAVE_BODY: ['saveBody', bool],
+  EMIT_BODY: ['emitBody', bool],
+  MAX_CONTENT_LENGTH: ['maxContentLength', int],
+  OVERSIZE_BODY: ['oversizeBody', str],
+  CONTENT_TYPES: ['contentTypes', (raw) => list(raw).map((entry) => {
+    const [pattern, defaultEncoding = 'utf-8'] = entry.split('=').map((s) => s.trim())
+    return { pattern: pattern!, defaultEncoding }
+  })],
+  DECOMPRESS: ['decompress', bool],
+  MASK: ['mask.enabled', bool],
+  MASK_MARKER: ['mask.marker', str],
+  MASK_PATTERN: ['mask.pattern', (raw, name) => {
+    const r = stringOrRegExp(raw.startsWith('/') ? raw : `/${raw}/i`, name)
+    return r
+  }],
+  MASK_HEADERS: ['mask.headers', (raw) => list(raw)],
+  MASK_ALLOW: ['mask.allow', (raw) => list(raw)],
+  IGNORE_HOSTS: ['ignoreHosts', (raw, name) => list(raw).map((s) => stringOrRegExp(s, name))],
+  SAMPLE_RATE: ['sampleRate', num],
+  CONSOLE: ['console', (raw, name) => raw.trim().toLowerCase() === 'json' ? { format: 'json' } : bool(raw, name)],
+  LOG_LEVEL: ['logLevel', str],
+  TRACE_CONTEXT: ['traceContext', bool],
+  UNCONSUMED_TIMEOUT: ['unconsumedTimeout', int],
+}
+
+/**
+ * Reads `LOG_OUTGOING_REQUESTS_*` variables into an Options object (validated later by resolveOptions).
+ * An unknown variable with our prefix is an error: a typo must not silently leave a secret unmasked.
+ */
+export function optionsFromEnv (env: NodeJS.ProcessEnv = process.env): Options {
+  const out: Record<string, any> = {}
+  for (const [key, raw] of Object.entries(env)) {
+    if (!key.startsWith(ENV_PREFIX) || raw === undefined) continue
+    const name = key.slice(ENV_PREFIX.length)
+    const entry = TABLE[name]
+    if (!entry) {
+      // Settings of later features (database, admin) are read by their own modules.
+      if (RESERVED.has(name)) continue
+      bad(name, `is not a known setting (known: ${Object.keys(TABLE).join(', ')})`)
+    }
+    const [path, parse] = entry!
+    const value = parse(raw, name)
+    const [head, tail] = path.split('.') as [string, string | undefined]
+    if (tail) out[head] = { ...out[head], [tail]: value }
+    else out[head] = value
+  }
+  return out as Options
+}
+
+/** Names read elsewhere, so they are not typos here. */
+const RESERVED = new Set(['DB_SAVE', 'DATABASE_URL', 'MAX_AGE', 'RESET_DB_SAVE_AFTER', 'ADMIN_PASSWORD', 'HANDLER_USE_QUEUE'])

@@ -1,0 +1,192 @@
+/**
+ * JSON masking as one tolerant pass over the text, never `JSON.parse` + `JSON.stringify`: those
+ * would reformat the body, round numbers past 2^53 and fail outright on a body cut at the size cap.
+ * The scanner only tracks nesting and whether the next token is a key, copies the text through, and
+ * swaps the value of a secret key for the marker. Malformed input gets a best effort: every step
+ * advances at least one character, so the pass ends after at most `text.length` steps.
+ */
+
+import type { SecretSet } from './secret-set.js'
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const COMMA = 0x2c
+const COLON = 0x3a
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+const OPEN_BRACKET = 0x5b
+const CLOSE_BRACKET = 0x5d
+
+const OBJECT = 0
+const ARRAY = 1
+
+/**
+ * Replaces the whole value of every secret key, at any depth, with the marker as a JSON string.
+ * A value cut off by the end of the text is masked up to the end. Masked string values are added to
+ * `secrets`, unescaped. An empty string stays empty (it hides nothing).
+ * @example
+ * maskJson('{"a":1,"token":{"x":[2]}}', (n) => n === 'token', '***hidden***', new SecretSet())
+ * // '{"a":1,"token":"***hidden***"}'
+ */
+export function maskJson(
+  text: string,
+  isSecretName: (name: string) => boolean,
+  marker: string,
+  secrets: SecretSet,
+): string {
+  const quotedMarker = JSON.stringify(marker)
+  const stack: number[] = []
+  let out = ''
+  let copied = 0
+  let expectKey = false
+  let secretValue = false
+  let i = 0
+  while (i < text.length) {
+    const code = text.charCodeAt(i)
+    if (code === COLON || isWhitespace(code)) {
+      i++
+    } else if (code === COMMA) {
+      expectKey = stack.at(-1) === OBJECT
+      secretValue = false
+      i++
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      stack.pop() // a mismatched or extra closer just pops what there is
+      expectKey = false
+      secretValue = false
+      i++
+    } else if (expectKey && code !== OPEN_BRACE && code !== OPEN_BRACKET) {
+      // A key; a bare one (`{password: 1}`) is read as a key too, to catch JavaScript-style bodies.
+      const end = code === QUOTE ? stringEnd(text, i) : bareEnd(text, i)
+      const key = code === QUOTE ? unescape(text.slice(i + 1, contentEnd(text, i, end))) : text.slice(i, end)
+      secretValue = isSecretName(key)
+      expectKey = false
+      i = end
+    } else if (secretValue) {
+      const end = valueEnd(text, i)
+      secretValue = false
+      if (code === QUOTE) {
+        const value = unescape(text.slice(i + 1, contentEnd(text, i, end)))
+        if (value === '') {
+          i = end
+          continue
+        }
+        secrets.add(value)
+      }
+      out += text.slice(copied, i) + quotedMarker
+      copied = i = end
+    } else if (code === OPEN_BRACE) {
+      stack.push(OBJECT)
+      expectKey = true
+      i++
+    } else if (code === OPEN_BRACKET) {
+      stack.push(ARRAY)
+      i++
+    } else {
+      i = code === QUOTE ? stringEnd(text, i) : bareEnd(text, i)
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied)
+}
+
+function isWhitespace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09
+}
+
+/** The index after the string that opens at `start` (after its closing quote, or the end of the text). */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1
+  while (i < text.length) {
+    const code = text.charCodeAt(i)
+    if (code === QUOTE) return i + 1
+    i += code === BACKSLASH ? 2 : 1
+  }
+  return text.length
+}
+
+/** Where the content of a string ends, given `stringEnd`: before the closing quote if there is one. */
+function contentEnd(text: string, start: number, end: number): number {
+  // `end` is past a closing quote exactly when it is not the end of the text, or when the text ends
+  // in a quote that closes the string; a quote escaped by the last backslash does not.
+  if (end < text.length) return end - 1
+  if (end - start < 2 || text.charCodeAt(end - 1) !== QUOTE) return end
+  let backslashes = 0
+  for (let i = end - 2; i > start && text.charCodeAt(i) === BACKSLASH; i--) backslashes++
+  return backslashes % 2 === 0 ? end - 1 : end
+}
+
+/** The index after a number, literal or any other bare token; always past `start`. */
+function bareEnd(text: string, start: number): number {
+  let i = start + 1
+  while (i < text.length && !isDelimiter(text.charCodeAt(i))) i++
+  return i
+}
+
+function isDelimiter(code: number): boolean {
+  return (
+    isWhitespace(code) ||
+    code === COMMA ||
+    code === COLON ||
+    code === QUOTE ||
+    code === OPEN_BRACE ||
+    code === CLOSE_BRACE ||
+    code === OPEN_BRACKET ||
+    code === CLOSE_BRACKET
+  )
+}
+
+/** The index after the value that starts at `start`: a string, a whole object or array, or a bare token. */
+function valueEnd(text: string, start: number): number {
+  const code = text.charCodeAt(start)
+  if (code === QUOTE) return stringEnd(text, start)
+  if (code !== OPEN_BRACE && code !== OPEN_BRACKET) return bareEnd(text, start)
+  // Counting brackets of both kinds alike is enough to find the end of well-formed JSON, and ends
+  // somewhere reasonable for the rest.
+  let depth = 0
+  let i = start
+  while (i < text.length) {
+    const c = text.charCodeAt(i)
+    if (c === QUOTE) {
+      i = stringEnd(text, i)
+      continue
+    }
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++
+    else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --depth === 0) return i + 1
+    i++
+  }
+  return text.length
+}
+
+const SIMPLE_ESCAPES = new Map([
+  ['"', '"'],
+  ['\\', '\\'],
+  ['/', '/'],
+  ['b', '\b'],
+  ['f', '\f'],
+  ['n', '\n'],
+  ['r', '\r'],
+  ['t', '\t'],
+])
+
+const HEX4 = /^[0-9a-fA-F]{4}$/
+
+/** Decodes JSON string escapes; an invalid escape keeps the escaped character, as a best effort. */
+function unescape(raw: string): string {
+  let backslash = raw.indexOf('\\')
+  if (backslash === -1) return raw
+  let out = ''
+  let copied = 0
+  while (backslash !== -1) {
+    out += raw.slice(copied, backslash)
+    const next = raw.charAt(backslash + 1)
+    const hex = raw.slice(backslash + 2, backslash + 6)
+    if (next === 'u' && HEX4.test(hex)) {
+      out += String.fromCharCode(Number.parseInt(hex, 16))
+      copied = backslash + 6
+    } else {
+      out += SIMPLE_ESCAPES.get(next) ?? next
+      copied = backslash + 2
+    }
+    backslash = raw.indexOf('\\', copied)
+  }
+  return out + raw.slice(copied)
+}

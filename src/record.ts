@@ -1,0 +1,87 @@
+/**
+ * The record: one outgoing HTTP exchange. This file is the single source of truth for its shape;
+ * `docs/record.md` documents it and the NDJSON export writes exactly this.
+ */
+
+/** Which HTTP stack made the request. */
+export type Client = 'fetch' | 'undici' | 'http'
+
+/** Header map: lower-case names; repeated headers (and always `set-cookie`) are arrays. */
+export type Headers = Record<string, string | string[]>
+
+/** Why a body is not in the record (`body` is then null). */
+export type OmittedReason =
+  | 'disabled' // saveBody is off
+  | 'content-type' // the content type is not on the allowlist
+  | 'too-large' // larger than maxContentLength and oversizeBody is 'omit'
+  | 'binary' // allowed content type, but the bytes are not text
+  | 'not-consumed' // the app never read the body (or the recorder closed first)
+  | 'decode-error' // the body could not be decompressed at all
+
+export interface BodyRecord {
+  headers: Headers
+  /** The Content-Type header's media type, lower-cased, without parameters. */
+  contentType: string | null
+  /** The character encoding used to decode `body` (from the header's charset, else the allowlist's default). */
+  encoding: string | null
+  /** Decoded (and decompressed) text, after masking; null when omitted or absent. */
+  body: string | null
+  /** Bytes of the body on the wire (after chunked framing, before decompression); null when unknown. */
+  size: number | null
+  /** True when `body` holds only the first `maxContentLength` bytes, or the body was cut off. */
+  truncated: boolean
+  omitted: OmittedReason | null
+  /** A human-readable remark on anything odd about this body: a bad charset, invalid bytes, a broken gzip stream, a lying Content-Length. */
+  note: string | null
+}
+
+export type RequestRecord = BodyRecord
+
+export interface ResponseRecord extends BodyRecord {
+  status: number
+  statusText: string
+  httpVersion: string
+}
+
+/** Where an error happened: before a connection, while sending, or after the response started. */
+export type ErrorPhase = 'connect' | 'request' | 'response'
+
+export interface ErrorRecord {
+  name: string
+  /** The platform code (`ECONNREFUSED`, `UND_ERR_HEADERS_TIMEOUT`, `ABORT_ERR`, …), or null. */
+  code: string | null
+  /** The error message, with any secret that it echoes masked. */
+  message: string
+  phase: ErrorPhase
+}
+
+export type Context = Record<string, unknown>
+
+export interface OutgoingRequestRecord {
+  /** A UUIDv7: unique and time-ordered. */
+  id: string
+  /** When the request started, ISO-8601 UTC. */
+  startedAt: string
+  /** From start until the response body ended, or the error. */
+  durationMs: number
+  /** From start until the response headers arrived; null without a response. */
+  ttfbMs: number | null
+  client: Client
+  method: string
+  /** The full URL, after masking. */
+  url: string
+  /** hostname[:port] (port only when not the scheme's default); never userinfo. */
+  host: string
+  path: string
+  /** Query parameters, after masking. */
+  query: Record<string, string | string[]>
+  request: RequestRecord
+  response: ResponseRecord | null
+  error: ErrorRecord | null
+  /** Shared by every hop of one redirect chain (the first hop's id); null outside a chain. */
+  chainId: string | null
+  /** What `recorder.runWithContext(ctx, fn)` set around the request; null outside. */
+  context: Context | null
+  traceId: string | null
+  spanId: string | null
+}

@@ -1,0 +1,316 @@
+/**
+ * install(): wires capture → mask → body policy → sinks, once per process.
+ * The capture modules call the Tracker methods from inside the app's requests, so those only
+ * assign fields; records are built in batches on a later turn of the event loop (drain()).
+ */
+import { EventEmitter } from 'node:events'
+import { decide } from './body/policy.js'
+import type { BodyCollector } from './body/collector.js'
+import { httpInterceptor } from './capture/http.js'
+import { PatchRegistry } from './capture/patches.js'
+import type { Interceptor, Tracker } from './capture/types.js'
+import { undiciInterceptor } from './capture/undici.js'
+import { activeSpan, currentStore, runWithContext, withoutRecording } from './context.js'
+import { InternalError, LorError, SinkError } from './errors.js'
+import { Exchange, type BodyState, type ResponseStart } from './exchange.js'
+import { finalize } from './finalize.js'
+import { uuidv7 } from './id.js'
+import { createMasker, type Masker } from './mask/index.js'
+import { resolveOptions, type Options, type ResolvedOptions } from './options.js'
+import type { Client, Context, OutgoingRequestRecord } from './record.js'
+import { RedirectChains } from './redirects.js'
+import { createConsoleSink } from './sinks/console.js'
+import { createLoggerSink } from './sinks/logger.js'
+import type { Sink } from './sinks/types.js'
+
+const INTERCEPTORS: readonly Interceptor[] = [undiciInterceptor, httpInterceptor]
+/** Finished exchanges waiting to become records; past this, new ones are dropped and counted. */
+const MAX_PENDING = 10_000
+const GLOBAL = Symbol.for('log-outgoing-requests.recorder')
+
+export interface RecorderStats {
+  /** exchanges seen since install */
+  started: number
+  /** records emitted to listeners and sinks */
+  recorded: number
+  /** finished exchanges dropped because the pending queue was full */
+  dropped: number
+  /** sink or listener failures, and errors inside the recorder */
+  failed: number
+  /** exchanges still in flight */
+  inFlight: number
+  /** finished exchanges not yet emitted */
+  pending: number
+}
+
+export interface RecorderEvents {
+  record: [record: OutgoingRequestRecord]
+}
+
+export class Recorder extends EventEmitter<RecorderEvents> {
+  readonly options: ResolvedOptions
+  private readonly masker: Masker
+  private readonly sinks: Sink[] = []
+  private readonly patches = new PatchRegistry()
+  private readonly interceptors: Interceptor[] = []
+  private readonly open = new Set<Exchange>()
+  private readonly chains = new RedirectChains()
+  private readonly idle = new Map<Exchange, number>()
+  private queue: Exchange[] = []
+  private draining: Promise<void> | null = null
+  private sweeper: NodeJS.Timeout | null = null
+  private closed = false
+  private readonly warned = new Set<string>()
+  private readonly counts = { started: 0, recorded: 0, dropped: 0, failed: 0 }
+  private readonly tracker: Tracker
+
+  constructor (options: ResolvedOptions) {
+    super({ captureRejections: false })
+    this.options = options
+    this.masker = createMasker(options.mask)
+    if (options.console) this.sinks.push(createConsoleSink(options.console, options.emitBody))
+    if (options.logger) this.sinks.push(createLoggerSink(options.logger, options.logLevel, options.emitBody))
+    this.tracker = {
+      begin: (client, method, url) => this.begin(client, method, url),
+      openBody: (contentType) => this.openBody(contentType),
+      respond: (ex, response) => this.respond(ex, response),
+      finish: (ex, state, error) => this.finish(ex, state, error),
+      fail: (error) => this.fail(error),
+    }
+  }
+
+  /** Starts capturing. Called by install(). */
+  start (): this {
+    if (!this.options.enabled) return this
+    for (const interceptor of INTERCEPTORS) {
+      if (!interceptor.predicate(this.options.clients)) continue
+      interceptor.setup(this.tracker, this.patches, this.options.clients)
+      this.interceptors.push(interceptor)
+    }
+    return this
+  }
+
+  /** Adds a sink; later issues add the database sink this way. */
+  addSink (sink: Sink): this {
+    this.sinks.push(sink)
+    return this
+  }
+
+  stats (): RecorderStats {
+    return { ...this.counts, inFlight: this.open.size, pending: this.queue.length }
+  }
+
+  /** Records made inside `fn` carry `context` (merged over any outer one). */
+  runWithContext<R> (context: Context, fn: () => R): R {
+    return runWithContext(context, fn)
+  }
+
+  /** Requests made inside `fn` are not recorded. */
+  withoutRecording<R> (fn: () => R): R {
+    return withoutRecording(fn)
+  }
+
+  /** Resolves when every exchange finished so far has been emitted and every sink has flushed. */
+  async flush (): Promise<void> {
+    while (this.queue.length || this.draining) await (this.draining ?? this.drain())
+    await Promise.all(this.sinks.map((s) => s.flush?.().catch((err) => this.sinkFailed(s, err))))
+  }
+
+  /**
+   * Stops capturing and restores everything it touched. Exchanges still in flight are recorded
+   * with what was seen so far; then everything is flushed.
+   */
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const interceptor of this.interceptors.splice(0)) interceptor.dispose()
+    this.patches.restore()
+    this.stopSweeper()
+    for (const ex of [...this.open]) {
+      ex.closeNote = 'the recorder closed before the exchange ended'
+      this.finish(ex, ex.responseBody?.size ? 'incomplete' : 'not-consumed')
+    }
+    await this.flush()
+    await Promise.all(this.sinks.map((s) => s.close?.().catch((err) => this.sinkFailed(s, err))))
+    const g = globalThis as Record<symbol, unknown>
+    if (g[GLOBAL] === this) delete g[GLOBAL]
+  }
+
+  // ---- Tracker: called from inside the app's requests ----
+
+  private begin (client: Client, method: string, url: string): Exchange | null {
+    if (this.closed) return null
+    const store = currentStore()
+    if (store?.skip) return null
+    const o = this.options
+    if (o.sampleRate < 1 && Math.random() >= o.sampleRate) return null
+    if (o.ignoreHosts.length && this.ignored(url)) return null
+    const span = o.traceContext ? activeSpan() : null
+    const ex = new Exchange(client, method, url, store?.context ?? null, span?.traceId ?? null, span?.spanId ?? null)
+    ex.chainId = this.chains.take(client, url)
+    this.counts.started++
+    this.open.add(ex)
+    return ex
+  }
+
+  private openBody (contentType: string | undefined): BodyCollector {
+    return decide(contentType, this.options)
+  }
+
+  private respond (ex: Exchange, response: ResponseStart): void {
+    ex.ttfbMs = ex.elapsed()
+    ex.response = response
+    if (response.status >= 300 && response.status < 400) this.chains.expect(ex, response)
+    // Only responses can sit unread; start watching for that.
+    this.idle.set(ex, -1)
+    this.sweeper ??= this.startSweeper()
+  }
+
+  private finish (ex: Exchange, state: BodyState, error?: unknown): void {
+    if (ex.done) return
+    ex.done = true
+    ex.durationMs = ex.elapsed()
+    ex.bodyState = state
+    if (error !== undefined && error !== null) {
+      ex.error = error
+      ex.errorPhase = ex.phase()
+    }
+    this.open.delete(ex)
+    this.idle.delete(ex)
+    if (this.queue.length >= MAX_PENDING) {
+      this.counts.dropped++
+      this.fail(new LorError('LOR_ERR_QUEUE_FULL', `more than ${MAX_PENDING} records waiting; dropping (see stats().dropped)`))
+      return
+    }
+    this.queue.push(ex)
+    if (!this.draining) {
+      this.draining = new Promise<void>((resolve) => setImmediate(() => this.drain().then(resolve, resolve)))
+    }
+  }
+
+  private fail (error: unknown): void {
+    this.counts.failed++
+    const err = error instanceof Error ? error : new InternalError(String(error))
+    const report = this.options.onError
+    if (report) {
+      try {
+        report(err)
+      } catch {
+        // onError itself failed: there is nowhere left to report to.
+      }
+      return
+    }
+    const code = (err as { code?: string }).code ?? err.message
+    if (this.warned.has(code)) return
+    this.warned.add(code)
+    process.emitWarning(`log-outgoing-requests: ${err.message}`, { code: (err as { code?: string }).code ?? 'LOR_ERR_INTERNAL' })
+  }
+
+  // ---- off the app's request ----
+
+  private async drain (): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const batch = this.queue
+        this.queue = []
+        const records = await Promise.all(batch.map((ex) => this.build(ex)))
+        for (const record of records) if (record) this.emitRecord(record)
+      }
+    } finally {
+      this.draining = null
+    }
+  }
+
+  private async build (ex: Exchange): Promise<OutgoingRequestRecord | null> {
+    try {
+      return await finalize(ex, ex.id ?? uuidv7(ex.startedAt), this.options, this.masker)
+    } catch (err) {
+      this.fail(new InternalError(`could not build the record of ${ex.method} ${ex.client}: ${(err as Error)?.message}`, err))
+      return null
+    }
+  }
+
+  private emitRecord (record: OutgoingRequestRecord): void {
+    this.counts.recorded++
+    for (const sink of this.sinks) {
+      try {
+        sink.write(record)
+      } catch (err) {
+        this.sinkFailed(sink, err)
+      }
+    }
+    if (this.options.onRecord) this.guard(() => this.options.onRecord!(record))
+    for (const listener of this.listeners('record')) this.guard(() => (listener as (r: OutgoingRequestRecord) => void)(record))
+  }
+
+  private guard (fn: () => unknown): void {
+    try {
+      const out = fn()
+      if (out && typeof (out as Promise<unknown>).catch === 'function') (out as Promise<unknown>).catch((err) => this.fail(err))
+    } catch (err) {
+      this.fail(err)
+    }
+  }
+
+  private sinkFailed (sink: Sink, err: unknown): void {
+    this.fail(new SinkError(sink.name, err))
+  }
+
+  private ignored (url: string): boolean {
+    const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^/?#]+)/i.exec(url)
+    const host = (m?.[1] ?? '').toLowerCase()
+    const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!
+    return this.options.ignoreHosts.some((rule) => typeof rule === 'string'
+      ? rule.startsWith('*.') ? hostname.endsWith(rule.slice(1)) : rule === host || rule === hostname
+      : rule.test(host))
+  }
+
+  /**
+   * A response whose body makes no progress for `unconsumedTimeout` is recorded with what was
+   * seen: the app may never read it, and its record must still come. One timer for all exchanges.
+   */
+  private startSweeper (): NodeJS.Timeout {
+    const every = Math.max(10, Math.floor(this.options.unconsumedTimeout / 2))
+    const timer = setInterval(() => {
+      for (const [ex, lastSize] of this.idle) {
+        const size = ex.responseBody?.size ?? 0
+        if (size !== lastSize) {
+          this.idle.set(ex, size)
+          continue
+        }
+        ex.closeNote = size ? `the app stopped reading after ${size} bytes` : 'the app did not read the body'
+        this.finish(ex, size ? 'incomplete' : 'not-consumed')
+      }
+      if (!this.idle.size) this.stopSweeper()
+    }, every)
+    timer.unref()
+    return timer
+  }
+
+  private stopSweeper (): void {
+    if (this.sweeper) clearInterval(this.sweeper)
+    this.sweeper = null
+  }
+}
+
+/**
+ * Starts recording every outgoing HTTP request of this process. Idempotent: a second call
+ * (even from another copy of this package) returns the recorder already installed.
+ * @example
+ * import { install } from 'log-outgoing-requests'
+ * const recorder = install({ console: true })
+ * recorder.on('record', (r) => console.log(r.method, r.url, r.response?.status))
+ */
+export function install (options?: Options): Recorder {
+  const g = globalThis as Record<symbol, Recorder | undefined>
+  const existing = g[GLOBAL]
+  if (existing) return existing
+  const recorder = new Recorder(resolveOptions(options))
+  g[GLOBAL] = recorder
+  return recorder.start()
+}
+
+/** The installed recorder, if any. */
+export function getRecorder (): Recorder | undefined {
+  return (globalThis as Record<symbol, Recorder | undefined>)[GLOBAL]
+}

@@ -1,0 +1,15 @@
+/**
+ * The --import entry: `node --import log-outgoing-requests/register app.js`.
+ * Reads LOG_OUTGOING_REQUESTS_* and installs. The console sink is on unless
+ * LOG_OUTGOING_REQUESTS_CONSOLE says otherwise, since without code there is no other place to look.
+ * A bad setting is reported on stderr and recording stays off: the app itself must still start.
+ */
+import { optionsFromEnv } from './env.js'
+import { install } from './recorder.js'
+
+try {
+  const options = optionsFromEnv()
+  install({ console: true, ...options })
+} catch (err) {
+  process.emitWarning(`log-outgoing-requests is not recording: ${(err as Error).message}`, { code: (err as { code?: string }).code ?? 'LOR_ERR_INTERNAL' })
+}
