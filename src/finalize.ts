@@ -50,6 +50,10 @@ export async function finalize (ex: Exchange, id: string, options: ResolvedOptio
   }
 }
 
+// fetch aborts and times out with DOMExceptions, whose codes are numbers; use the names of their constants.
+const DOM_CODES: Record<string, string> = { AbortError: 'ABORT_ERR', TimeoutError: 'TIMEOUT_ERR' }
+const domExceptionCode = (e: ErrorLike): string | undefined => typeof e.name === 'string' ? DOM_CODES[e.name] : undefined
+
 function hostAndPath (raw: string): { host: string, path: string } {
   try {
     const u = new URL(raw)
@@ -67,7 +71,7 @@ function errorRecord (error: unknown, ex: Exchange, masker: Masker, secrets: Sec
   // Node's AggregateError (happy eyeballs) carries its message and code on the inner errors.
   const inner = Array.isArray(e.errors) ? e.errors[0] as ErrorLike | undefined : undefined
   const cause = e.cause as ErrorLike | undefined
-  const code = [e.code, inner?.code, cause?.code].find((c) => typeof c === 'string') as string | undefined
+  const code = [e.code, inner?.code, cause?.code].find((c) => typeof c === 'string') as string | undefined ?? domExceptionCode(e)
   const message = [e.message, inner?.message].find((m) => typeof m === 'string' && m) as string | undefined
   return {
     name: typeof e.name === 'string' ? e.name : 'Error',
