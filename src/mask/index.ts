@@ -94,6 +94,14 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
   const isSecretName = (name: string): boolean =>
     typeof name === 'string' && pattern.test(name) && !allow.has(name.toLowerCase())
 
+  // A body can only hold a secret name if the pattern matches somewhere in its text. That holds for
+  // any pattern whose match does not look outside itself (no anchors, boundaries or lookarounds),
+  // and unless a name hides behind an escape (JSON \u, form %XX). One regex scan then spares most
+  // bodies the structural pass.
+  const contextFree = !/[\^$]|\\[bB]|\(\?<?[=!]/.test(pattern.source)
+  const mayHoldSecretName = (text: string): boolean =>
+    !contextFree || text.includes('\\u') || text.includes('%') || pattern.test(text)
+
   return {
     config: resolved,
     isSecretName(name) {
@@ -121,6 +129,7 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
     body(text, mediaType, secrets) {
       if (typeof text !== 'string') return text
       try {
+        if (!mayHoldSecretName(text)) return secrets.scrub(text, marker)
         return maskBody(text, mediaType, isSecretName, marker, secrets)
       } catch {
         return marker

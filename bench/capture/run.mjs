@@ -1,0 +1,86 @@
+// npm run bench: the cost of recording, as a ratio to recording off, measured in one run.
+// Sequential keep-alive requests (a 1 KB JSON body each way) through fetch and node:http;
+// rounds alternate off/on so drift on a shared machine hits both alike; medians are reported.
+import { fork } from 'node:child_process'
+import http from 'node:http'
+import { once } from 'node:events'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { install } from '../../dist/index.js'
+
+const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000)
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
+const WRITE = process.argv.includes('--write')
+
+const server = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
+const [portLine] = await once(server.stdout, 'data')
+const url = `http://127.0.0.1:${String(portLine).trim()}/items?page=1`
+const payload = JSON.stringify({ query: 'x'.repeat(900), page: 1, tags: ['a', 'b'] })
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
+
+const clients = {
+  fetch: async () => {
+    const res = await fetch(url, { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } })
+    await res.text()
+  },
+  http: () => new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      res.on('data', () => {})
+      res.on('end', resolve)
+    })
+    req.on('error', reject)
+    req.end(payload)
+  }),
+}
+
+async function round (send) {
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < REQUESTS; i++) await send()
+  return Number(process.hrtime.bigint() - start) / 1e6 / REQUESTS // ms per request
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const results = []
+for (const [name, send] of Object.entries(clients)) {
+  for (let i = 0; i < 300; i++) await send() // warm up connections and JIT
+  const off = []
+  const on = []
+  const ratios = []
+  let recorded = 0
+  for (let r = 0; r < ROUNDS; r++) {
+    const a = await round(send)
+    const recorder = install({ maxContentLength: 524288 })
+    recorder.on('record', () => { recorded++ }) // the in-memory sink
+    const b = await round(send)
+    await recorder.flush()
+    await recorder.close()
+    off.push(a)
+    on.push(b)
+    ratios.push(b / a)
+  }
+  if (recorded !== REQUESTS * ROUNDS) throw new Error(`${name}: expected ${REQUESTS * ROUNDS} records, got ${recorded}`)
+  results.push({ name, off: median(off), on: median(on), ratio: median(ratios) })
+}
+server.kill()
+agent.destroy()
+
+const table = [
+  '| client | off (µs/req) | on (µs/req) | ratio on/off (median of rounds) |',
+  '| --- | ---: | ---: | ---: |',
+  ...results.map((r) => `| ${r.name} | ${(r.off * 1000).toFixed(0)} | ${(r.on * 1000).toFixed(0)} | ${r.ratio.toFixed(3)}× |`),
+].join('\n')
+const header = `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${REQUESTS} sequential keep-alive POSTs per round, ${ROUNDS} rounds, 1 KB JSON each way, bodies recorded, in-memory sink.`
+console.log(header)
+console.log(table)
+
+if (WRITE) {
+  const file = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url))
+  const doc = readFileSync(file, 'utf8')
+  const begin = '<!-- bench:capture:begin -->'
+  const end = '<!-- bench:capture:end -->'
+  const i = doc.indexOf(begin)
+  const j = doc.indexOf(end)
+  if (i < 0 || j < 0) throw new Error(`docs/benchmarks.md lacks the ${begin} … ${end} markers`)
+  writeFileSync(file, `${doc.slice(0, i + begin.length)}\n${header}\n\n${table}\n${doc.slice(j)}`)
+  console.log('written to docs/benchmarks.md')
+}
