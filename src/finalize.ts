@@ -54,14 +54,17 @@ export async function finalize (ex: Exchange, id: string, options: ResolvedOptio
 const DOM_CODES: Record<string, string> = { AbortError: 'ABORT_ERR', TimeoutError: 'TIMEOUT_ERR' }
 const domExceptionCode = (e: ErrorLike): string | undefined => typeof e.name === 'string' ? DOM_CODES[e.name] : undefined
 
+const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' }
+const URL_PARTS = /^([a-z][a-z0-9+.-]*:)\/\/(?:[^@/?#]*@)?([^/?#]*)([^?#]*)/i
+
+/** hostname[:port] without userinfo or the scheme's default port, and the path; no URL parser needed for what capture builds. */
 function hostAndPath (raw: string): { host: string, path: string } {
-  try {
-    const u = new URL(raw)
-    // URL.host has no userinfo and drops the scheme's default port.
-    return { host: u.host, path: u.pathname }
-  } catch {
-    return { host: '', path: '' }
-  }
+  const m = URL_PARTS.exec(raw)
+  if (!m) return { host: '', path: '' }
+  let host = m[2]!.toLowerCase()
+  const port = DEFAULT_PORTS[m[1]!.toLowerCase()]
+  if (port && host.endsWith(`:${port}`)) host = host.slice(0, -port.length - 1)
+  return { host, path: m[3] || '/' }
 }
 
 interface ErrorLike { name?: unknown, code?: unknown, message?: unknown, cause?: unknown, errors?: unknown }

@@ -18,6 +18,19 @@ const LOOSE_CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i
 export function parseContentType (header: string | string[] | undefined | null): MediaType {
   const value = Array.isArray(header) ? header[0] : header
   if (!value) return NONE
+  // A service talks to few APIs, with few distinct Content-Type values: parse each once.
+  let media = cache.get(value)
+  if (!media) {
+    media = Object.freeze(parse(value))
+    if (cache.size >= 256) cache.clear()
+    cache.set(value, media)
+  }
+  return media
+}
+
+const cache = new Map<string, MediaType>()
+
+function parse (value: string): MediaType {
   try {
     const parsed = contentType.parse(value)
     return { type: parsed.type, charset: parsed.parameters.charset?.toLowerCase() ?? null }
