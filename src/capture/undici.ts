@@ -12,7 +12,7 @@
  */
 import diagnostics from 'node:diagnostics_channel'
 import type { Exchange } from '../exchange.js'
-import type { Client } from '../record.js'
+import type { Client, Headers } from '../record.js'
 import { findHeader, headersFromBlock, headersFromPairs } from './headers.js'
 import type { PatchRegistry } from './patches.js'
 import type { Interceptor, Tracker } from './types.js'
@@ -24,14 +24,14 @@ interface UndiciRequest {
   method: string
   headers: Array<string | Buffer> | string | null
   upgrade?: string | null
+  body?: unknown
+  contentLength?: number | null
 }
 
 const exchanges = new WeakMap<UndiciRequest, Exchange>()
 
 /** What we learnt about one copy of undici from the first request of its Request class. */
 interface Copy {
-  /** Node's bundled undici, the one behind global fetch */
-  bundled: boolean
   /** the Request's private handler property */
   handler: symbol | undefined
 }
@@ -52,30 +52,21 @@ const ch = {
 }
 
 /**
- * Which API made this request. fetch hands undici a plain object literal as its handler; the
- * undici APIs (request, stream, pipeline, interceptors) hand it class instances. Global fetch is
- * Node's bundled copy of undici, whose code lives at `node:internal/deps/undici`: one stack trace
- * per copy of undici (not per request) tells it from the npm package. npm `undici.request()` may
- * still run on the bundled copy, through the shared global dispatcher: the handler tells them apart.
+ * Which API made this request: fetch hands undici a plain object literal as its handler, while
+ * undici's own APIs (request, stream, pipeline, interceptors) hand it class instances. So
+ * `'fetch'` means the fetch API, global or undici's export: both may run on either copy of undici,
+ * since every copy shares one global dispatcher.
  */
 function kindOf (request: UndiciRequest): Client | null {
   const proto = Object.getPrototypeOf(request) as object
   let copy = copies.get(proto)
   if (!copy) {
-    const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = 50
-    const stack = new Error().stack ?? ''
-    Error.stackTraceLimit = limit
-    copy = {
-      bundled: stack.includes('node:internal/deps/undici'),
-      handler: Object.getOwnPropertySymbols(request).find((s) => s.description === 'handler'),
-    }
+    copy = { handler: Object.getOwnPropertySymbols(request).find((s) => s.description === 'handler') }
     copies.set(proto, copy)
     tapBodies(proto as Record<string, unknown>)
   }
   const handler = copy.handler && (request as unknown as Record<symbol, object | undefined>)[copy.handler]
-  const fetchLike = handler !== undefined && Object.getPrototypeOf(handler) === Object.prototype
-  const client: Client = fetchLike && copy.bundled ? 'fetch' : 'undici'
+  const client: Client = handler !== undefined && Object.getPrototypeOf(handler) === Object.prototype ? 'fetch' : 'undici'
   return wanted.includes(client) ? client : null
 }
 
@@ -135,8 +126,30 @@ function onSendHeaders ({ request, headers }: { request: UndiciRequest, headers:
   const ex = exchanges.get(request)
   if (!ex) return
   ex.connected = true
-  // The block as written to the socket: host, content-length and all.
-  ex.requestHeaders = () => headersFromBlock(headers)
+  // The block as written to the socket, host and all; undici publishes it before adding the framing header.
+  ex.requestHeaders = () => withFraming(headersFromBlock(headers), request, ex)
+}
+
+const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH', 'QUERY'])
+
+/**
+ * Adds the content-length or transfer-encoding that undici writes after the published block,
+ * following its rules: a known length is sent as content-length (0 only for methods that expect a
+ * body), a body of unknown length goes chunked.
+ * @see https://github.com/nodejs/undici/blob/main/lib/dispatcher/client-h1.js (writeH1)
+ */
+function withFraming (h: Headers, request: UndiciRequest, ex: Exchange): Headers {
+  if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return h
+  const body = request.body
+  const known = body == null
+    ? 0
+    : body instanceof Uint8Array ? body.byteLength : request.contentLength ?? (typeof (body as { size?: unknown }).size === 'number' ? (body as { size: number }).size : null)
+  if (known !== null) {
+    if (known > 0 || EXPECTS_PAYLOAD.has(request.method)) h['content-length'] = String(known)
+  } else if (ex.requestBody) {
+    h['transfer-encoding'] = 'chunked'
+  }
+  return h
 }
 
 function onHeaders ({ request, response }: { request: UndiciRequest, response: { statusCode: number, headers: Buffer[], statusText: string } }): void {
