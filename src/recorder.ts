@@ -278,7 +278,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
           this.idle.set(ex, size)
           continue
         }
-        ex.closeNote = size ? `the app stopped reading after ${size} bytes` : 'the app did not read the body'
+        ex.closeNote = stallNote(ex.client, size)
         this.finish(ex, size ? 'incomplete' : 'not-consumed')
       }
       if (!this.idle.size) this.stopSweeper()
@@ -291,6 +291,17 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     if (this.sweeper) clearInterval(this.sweeper)
     this.sweeper = null
   }
+}
+
+/**
+ * node:http hands us the chunks the app reads; undici (and so fetch) the chunks that arrive, since it
+ * reads ahead of the app until its buffer is full: there we can only say the body stalled.
+ */
+function stallNote (client: Client, size: number): string {
+  if (client === 'http') return size ? `the app stopped reading after ${size} bytes` : 'the app did not read the body'
+  return size
+    ? `the body stalled after ${size} bytes arrived (undici reads ahead of the app, which may have read less)`
+    : 'no body arrived, and the exchange did not end'
 }
 
 /**

@@ -9,17 +9,18 @@ export interface Decompressed {
   error: string | null
 }
 
-// A body we kept may be cut short (the cap), so flush what we have instead of failing on the missing end.
-const ZLIB = { finishFlush: zlib.constants.Z_SYNC_FLUSH }
-const BROTLI = { finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH }
+// A body we kept only in part (the cap, an error) ends mid-stream: flush what it has instead of failing
+// on the missing end. A whole body is decoded strictly, so a stream that is itself cut short says so.
+const flush = (partial: boolean) => partial ? { finishFlush: zlib.constants.Z_SYNC_FLUSH } : {}
+const brotliFlush = (partial: boolean) => partial ? { finishFlush: zlib.constants.BROTLI_OPERATION_FLUSH } : {}
 
-type Factory = (first: number | undefined) => Transform
+type Factory = (first: number | undefined, partial: boolean) => Transform
 const FACTORIES: Record<string, Factory> = {
-  'gzip': () => zlib.createGunzip(ZLIB),
-  'x-gzip': () => zlib.createGunzip(ZLIB),
+  'gzip': (_, partial) => zlib.createGunzip(flush(partial)),
+  'x-gzip': (_, partial) => zlib.createGunzip(flush(partial)),
   // "deflate" is zlib-wrapped by the spec but raw in practice from some servers: look at the first byte, as undici does.
-  'deflate': (first) => first !== undefined && (first & 0x0f) === 0x08 ? zlib.createInflate(ZLIB) : zlib.createInflateRaw(ZLIB),
-  'br': () => zlib.createBrotliDecompress(BROTLI),
+  'deflate': (first, partial) => first !== undefined && (first & 0x0f) === 0x08 ? zlib.createInflate(flush(partial)) : zlib.createInflateRaw(flush(partial)),
+  'br': (_, partial) => zlib.createBrotliDecompress(brotliFlush(partial)),
 }
 // zstd arrived in Node 22.15 / 23.8.
 const createZstd = (zlib as unknown as { createZstdDecompress?: () => Transform }).createZstdDecompress
@@ -38,14 +39,14 @@ export const isSupportedCoding = (coding: string): boolean => coding in FACTORIE
  * Undoes the codings (last applied first) on the zlib thread pool, keeping at most `cap` bytes
  * of output: a small compressed body cannot balloon in memory.
  */
-export async function decompress (data: Buffer, codings: readonly string[], cap: number): Promise<Decompressed> {
+export async function decompress (data: Buffer, codings: readonly string[], cap: number, partial: boolean): Promise<Decompressed> {
   let out: Decompressed = { data, cut: false, error: null }
   for (let i = codings.length - 1; i >= 0; i--) {
     const coding = codings[i]!
     const factory = FACTORIES[coding]
     if (!factory) return { data: Buffer.alloc(0), cut: false, error: `unsupported content-encoding '${coding}'` }
     // Intermediate layers may exceed the cap before the last one shrinks them; bound them too.
-    const step = await run(factory(out.data[0]), out.data, i === 0 ? cap : cap * 8)
+    const step = await run(factory(out.data[0], partial || out.cut), out.data, i === 0 ? cap : cap * 8)
     out = { data: step.data, cut: out.cut || step.cut, error: step.error && `${coding}: ${step.error}` }
     if (out.error) break
   }

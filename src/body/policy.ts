@@ -50,7 +50,7 @@ export async function settle (
   let truncated = !kept.complete || state !== 'complete'
   const codings = policy.decompress ? contentCodings(headers['content-encoding']) : []
   if (codings.length) {
-    const out = await decompress(data, codings, policy.maxContentLength)
+    const out = await decompress(data, codings, policy.maxContentLength, truncated)
     // A cut-off input ends in the middle of a block: that is our cap, not a broken stream.
     const broken = out.error && !(truncated && /unexpected end/i.test(out.error))
     if (broken) note = join(note, `could not decode the body: ${out.error}`)

@@ -17,10 +17,16 @@ export function headersFromBlock (block: string): Headers {
   for (const line of block.split('\r\n')) {
     const colon = line.indexOf(':')
     if (colon <= 0) continue
-    add(out, line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim())
+    const name = line.slice(0, colon)
+    // The request line (`GET /a?t=12:30 HTTP/1.1`, `GET http://u:p@host/ HTTP/1.1` through a proxy)
+    // has a colon too, but its "name" is no header token: it must never pass as an (unmasked) header.
+    if (!TOKEN.test(name)) continue
+    add(out, name.toLowerCase(), line.slice(colon + 1).trim())
   }
   return out
 }
+
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 /** From an object such as `req.getHeaders()`: values may be numbers or arrays. */
 export function headersFromObject (obj: Record<string, unknown> | null | undefined): Headers {
