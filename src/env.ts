@@ -59,6 +59,7 @@ const TABLE: Record<string, [string, Parse]> = {
   LOG_LEVEL: ['logLevel', str],
   TRACE_CONTEXT: ['traceContext', bool],
   UNCONSUMED_TIMEOUT: ['unconsumedTimeout', int],
+  BUILDER: ['builder', str],
 }
 
 /**

@@ -1,12 +1,13 @@
 import { performance } from 'node:perf_hooks'
-import type { BodyCollector } from './body/collector.js'
-import type { Client, Context, ErrorPhase, Headers } from './record.js'
+import type { BodyCollector, BodyDecision } from './body/collector.js'
+import type { RawHeaders } from './capture/headers.js'
+import type { Client, Context, ErrorPhase } from './record.js'
 
 /** How a body ended: read to its end, cut off (error, or the app stopped), or never read. */
 export type BodyState = 'complete' | 'incomplete' | 'not-consumed'
 
-/** Header sources stay raw on the hot path; they are parsed after the exchange, off the app's request. */
-export type HeaderSource = () => Headers
+/** Header sources stay raw and unread on the hot path; they are read once the exchange is over. */
+export type HeaderSource = () => RawHeaders
 
 export interface ResponseStart {
   status: number
@@ -17,7 +18,8 @@ export interface ResponseStart {
 
 /**
  * One exchange in flight. Capture modules fill it in from inside the app's request, so everything
- * here is a cheap assignment; the record is built from it later (see finalize.ts).
+ * here is a cheap assignment. When it is over, `snapshot()` turns it into plain data that the
+ * record builder (builder/) can take, on this thread or another.
  */
 export class Exchange {
   readonly startedAt = Date.now()
@@ -36,9 +38,8 @@ export class Exchange {
   /** why the exchange was closed early, for the body note */
   closeNote: string | null = null
   done = false
-  lastActivity: number
   chainId: string | null = null
-  /** assigned when first needed (a redirect chain), else when the record is built */
+  /** assigned when first needed (a redirect chain), else when the exchange is snapshotted */
   id: string | null = null
 
   constructor (
@@ -48,9 +49,7 @@ export class Exchange {
     readonly context: Context | null,
     readonly traceId: string | null,
     readonly spanId: string | null,
-  ) {
-    this.lastActivity = this.t0
-  }
+  ) {}
 
   /** Time since start, in ms with µs precision. */
   elapsed (): number {
@@ -61,4 +60,94 @@ export class Exchange {
   phase (): ErrorPhase {
     return this.response ? 'response' : this.connected ? 'request' : 'connect'
   }
+
+  /** Plain data for the record builder; body buffers are listed in `transfer` (they are ours alone). */
+  snapshot (id: string, transfer: ArrayBuffer[]): RawExchange {
+    const r = this.response
+    return {
+      id,
+      client: this.client,
+      method: this.method,
+      url: this.url,
+      startedAt: this.startedAt,
+      durationMs: this.durationMs ?? this.elapsed(),
+      ttfbMs: this.ttfbMs,
+      requestHeaders: this.requestHeaders?.() ?? null,
+      requestBody: rawBody(this.requestBody, transfer),
+      response: r && { status: r.status, statusText: r.statusText, httpVersion: r.httpVersion, headers: r.headers() },
+      responseBody: rawBody(this.responseBody, transfer),
+      bodyState: this.bodyState,
+      closeNote: this.closeNote,
+      error: this.error === null ? null : rawError(this.error, this.errorPhase),
+      chainId: this.chainId,
+      context: this.context,
+      traceId: this.traceId,
+      spanId: this.spanId,
+    }
+  }
+}
+
+/** A finished exchange as plain, cloneable data. */
+export interface RawExchange {
+  id: string
+  client: Client
+  method: string
+  url: string
+  startedAt: number
+  durationMs: number
+  ttfbMs: number | null
+  requestHeaders: RawHeaders | null
+  requestBody: RawBody | null
+  response: { status: number, statusText: string, httpVersion: string, headers: RawHeaders } | null
+  responseBody: RawBody | null
+  bodyState: BodyState
+  closeNote: string | null
+  error: RawError | null
+  chainId: string | null
+  context: Context | null
+  traceId: string | null
+  spanId: string | null
+}
+
+export interface RawBody {
+  decision: BodyDecision
+  /** bytes that passed */
+  size: number
+  /** the bytes kept, at most the cap, as copied while they passed */
+  chunks: Uint8Array[]
+  /** whether `data` is the whole body */
+  complete: boolean
+}
+
+export interface RawError {
+  name: string
+  code: string | null
+  /** unmasked yet: the builder masks it */
+  message: string
+  phase: ErrorPhase
+}
+
+function rawBody (c: BodyCollector | null, transfer: ArrayBuffer[]): RawBody | null {
+  if (!c) return null
+  const { chunks, complete } = c.taken()
+  // Each chunk is a copy in memory of its own: hand it over rather than copy it again.
+  for (const chunk of chunks) if (chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) transfer.push(chunk.buffer as ArrayBuffer)
+  return { decision: c.decision, size: c.size, chunks, complete }
+}
+
+interface ErrorLike { name?: unknown, code?: unknown, message?: unknown, cause?: unknown, errors?: unknown }
+
+// fetch aborts and times out with DOMExceptions, whose codes are numbers; use the names of their constants.
+const DOM_CODES: Record<string, string> = { AbortError: 'ABORT_ERR', TimeoutError: 'TIMEOUT_ERR' }
+
+/** The parts of an error a record keeps; read now, since errors do not survive a trip to another thread. */
+function rawError (error: unknown, phase: ErrorPhase): RawError {
+  const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as ErrorLike
+  // Node's AggregateError (happy eyeballs) carries its message and code on the inner errors.
+  const inner = Array.isArray(e.errors) ? e.errors[0] as ErrorLike | undefined : undefined
+  const cause = e.cause as ErrorLike | undefined
+  const name = typeof e.name === 'string' ? e.name : 'Error'
+  const code = [e.code, inner?.code, cause?.code].find((c) => typeof c === 'string') as string | undefined ?? DOM_CODES[name]
+  const message = [e.message, inner?.message].find((m) => typeof m === 'string' && m) as string | undefined
+  return { name, code: code ?? null, message: message ?? '', phase }
 }

@@ -13,9 +13,8 @@ import { undiciInterceptor } from './capture/undici.js'
 import { activeSpan, currentStore, runWithContext, withoutRecording } from './context.js'
 import { InternalError, LorError, SinkError } from './errors.js'
 import { Exchange, type BodyState, type ResponseStart } from './exchange.js'
-import { finalize } from './finalize.js'
+import { createInlineBuilder, createWorkerBuilder, type RecordBuilder } from './builder/builder.js'
 import { uuidv7 } from './id.js'
-import { createMasker, type Masker } from './mask/index.js'
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js'
 import type { Client, Context, OutgoingRequestRecord } from './record.js'
 import { RedirectChains } from './redirects.js'
@@ -49,7 +48,7 @@ export interface RecorderEvents {
 
 export class Recorder extends EventEmitter<RecorderEvents> {
   readonly options: ResolvedOptions
-  private readonly masker: Masker
+  private readonly builder: RecordBuilder
   private readonly sinks: Sink[] = []
   private readonly patches = new PatchRegistry()
   private readonly interceptors: Interceptor[] = []
@@ -67,7 +66,14 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   constructor (options: ResolvedOptions) {
     super({ captureRejections: false })
     this.options = options
-    this.masker = createMasker(options.mask)
+    const events = {
+      records: (records: OutgoingRequestRecord[]) => { for (const r of records) this.emitRecord(r) },
+      error: (err: Error) => this.fail(new InternalError(err.message, err)),
+      dropped: (count: number) => { this.counts.dropped += count },
+    }
+    const { saveBody, maxContentLength, contentTypes, oversizeBody, decompress } = options
+    const policy = { saveBody, maxContentLength, contentTypes, oversizeBody, decompress }
+    this.builder = (options.builder === 'worker' ? createWorkerBuilder : createInlineBuilder)(policy, options.mask, events)
     if (options.console) this.sinks.push(createConsoleSink(options.console, options.emitBody))
     if (options.logger) this.sinks.push(createLoggerSink(options.logger, options.logLevel, options.emitBody))
     this.tracker = {
@@ -113,6 +119,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   /** Resolves when every exchange finished so far has been emitted and every sink has flushed. */
   async flush (): Promise<void> {
     while (this.queue.length || this.draining) await (this.draining ?? this.drain())
+    await this.builder.flush()
     await Promise.all(this.sinks.map((s) => s.flush?.().catch((err) => this.sinkFailed(s, err))))
   }
 
@@ -131,6 +138,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       this.finish(ex, ex.responseBody?.size ? 'incomplete' : 'not-consumed')
     }
     await this.flush()
+    await this.builder.close()
     await Promise.all(this.sinks.map((s) => s.close?.().catch((err) => this.sinkFailed(s, err))))
     const g = globalThis as Record<symbol, unknown>
     if (g[GLOBAL] === this) delete g[GLOBAL]
@@ -208,25 +216,25 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
   // ---- off the app's request ----
 
+  /** Hands what finished since the last turn to the builder, as plain data. */
   private async drain (): Promise<void> {
     try {
       while (this.queue.length) {
         const batch = this.queue
         this.queue = []
-        const records = await Promise.all(batch.map((ex) => this.build(ex)))
-        for (const record of records) if (record) this.emitRecord(record)
+        const transfer: ArrayBuffer[] = []
+        const raw = []
+        for (const ex of batch) {
+          try {
+            raw.push(ex.snapshot(ex.id ?? uuidv7(ex.startedAt), transfer))
+          } catch (err) {
+            this.fail(new InternalError(`could not read the exchange ${ex.method} ${ex.client}: ${(err as Error)?.message}`, err))
+          }
+        }
+        this.builder.build(raw, transfer)
       }
     } finally {
       this.draining = null
-    }
-  }
-
-  private async build (ex: Exchange): Promise<OutgoingRequestRecord | null> {
-    try {
-      return await finalize(ex, ex.id ?? uuidv7(ex.startedAt), this.options, this.masker)
-    } catch (err) {
-      this.fail(new InternalError(`could not build the record of ${ex.method} ${ex.client}: ${(err as Error)?.message}`, err))
-      return null
     }
   }
 

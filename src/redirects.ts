@@ -1,6 +1,6 @@
 import type { Exchange, ResponseStart } from './exchange.js'
 import { uuidv7 } from './id.js'
-import { first } from './capture/headers.js'
+import { first, parseHeaders } from './capture/headers.js'
 
 const TTL_MS = 30_000
 const MAX = 1000
@@ -14,7 +14,7 @@ export class RedirectChains {
   private readonly expected = new Map<string, { chainId: string, at: number }>()
 
   expect (ex: Exchange, response: ResponseStart): void {
-    const location = first(response.headers(), 'location')
+    const location = first(parseHeaders(response.headers()), 'location')
     if (!location) return
     let target: string
     try {

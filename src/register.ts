@@ -4,12 +4,17 @@
  * LOG_OUTGOING_REQUESTS_CONSOLE says otherwise, since without code there is no other place to look.
  * A bad setting is reported on stderr and recording stays off: the app itself must still start.
  */
+import { workerData } from 'node:worker_threads'
 import { optionsFromEnv } from './env.js'
 import { install } from './recorder.js'
 
-try {
-  const options = optionsFromEnv()
-  install({ console: true, ...options })
-} catch (err) {
-  process.emitWarning(`log-outgoing-requests is not recording: ${(err as Error).message}`, { code: (err as { code?: string }).code ?? 'LOR_ERR_INTERNAL' })
+// Our own builder thread can inherit the preload (through NODE_OPTIONS); it must not record.
+const isBuilderThread = (workerData as { logOutgoingRequestsBuilder?: boolean } | null)?.logOutgoingRequestsBuilder === true
+
+if (!isBuilderThread) {
+  try {
+    install({ console: true, ...optionsFromEnv() })
+  } catch (err) {
+    process.emitWarning(`log-outgoing-requests is not recording: ${(err as Error).message}`, { code: (err as { code?: string }).code ?? 'LOR_ERR_INTERNAL' })
+  }
 }

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import { TextDecoder } from 'node:util'
 
 export interface Decoded {
@@ -36,8 +37,9 @@ export function decodeText (bytes: Uint8Array, charset: string | null, fallback:
     label = fallback
     d = decoder(fallback) ?? decoder('utf-8')!
   }
+  if (d.encoding === 'utf-8') return decodeUtf8(bytes, label, note, partial)
   const text = d.decode(bytes, { stream: partial })
-  if (d.encoding === 'utf-8' || d.encoding.startsWith('utf-16')) {
+  if (d.encoding.startsWith('utf-16')) {
     // Only Unicode encodings can be invalid; count the replacements the decoder made that the bytes did not contain.
     const replaced = countReplacements(text) - countEncodedReplacements(bytes, d.encoding)
     if (replaced > 0) note = join(note, `invalid ${d.encoding}: ${replaced} sequence(s) replaced with U+FFFD`)
@@ -45,6 +47,29 @@ export function decodeText (bytes: Uint8Array, charset: string | null, fallback:
   // Reset a streaming decoder's state for the next use.
   if (partial) d.decode()
   return { text, encoding: label, note }
+}
+
+/** UTF-8, the common case, through Buffer's native decoder and validator: several times faster than TextDecoder. */
+function decodeUtf8 (bytes: Uint8Array, label: string, note: string | null, partial: boolean): Decoded {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const end = partial ? completeUtf8Length(buf) : buf.length
+  const text = buf.toString('utf8', 0, end)
+  if (!isUtf8(buf.subarray(0, end))) {
+    const replaced = countReplacements(text) - countEncodedReplacements(buf.subarray(0, end), 'utf-8')
+    if (replaced > 0) note = join(note, `invalid utf-8: ${replaced} sequence(s) replaced with U+FFFD`)
+  }
+  return { text, encoding: label, note }
+}
+
+/** The length without a multi-byte character cut in half at the end (the size cap cuts anywhere). */
+function completeUtf8Length (buf: Buffer): number {
+  for (let i = buf.length - 1, back = 0; i >= 0 && back < 4; i--, back++) {
+    const b = buf[i]!
+    if ((b & 0xc0) === 0x80) continue // a continuation byte: keep looking for the lead
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1
+    return need > back + 1 ? i : buf.length
+  }
+  return buf.length
 }
 
 function countReplacements (text: string): number {

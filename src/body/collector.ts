@@ -40,16 +40,15 @@ export class BodyCollector {
     this.size += n
     if (!this.keep || this.keptBytes >= this.cap || n === 0) return
     const take = Math.min(n, this.cap - this.keptBytes)
-    // Buffer.from(ArrayBuffer, off, len) would share memory; copy into our own buffer.
-    const copy = Buffer.allocUnsafe(take)
+    // A copy in memory of its own (not Node's shared pool), so it can be handed to the builder thread whole.
+    const copy = Buffer.allocUnsafeSlow(take)
     copy.set(take === n ? chunk : chunk.subarray(0, take))
     this.kept.push(copy)
     this.keptBytes += take
   }
 
-  /** Everything kept, as one buffer; `complete` says whether it is the whole body. */
-  bytes (): { data: Buffer, complete: boolean } {
-    const data = this.kept.length === 1 ? this.kept[0]! : Buffer.concat(this.kept, this.keptBytes)
-    return { data, complete: this.keptBytes === this.size }
+  /** Everything kept, as the copies made (each in memory of its own); `complete` says whether it is the whole body. */
+  taken (): { chunks: Buffer[], complete: boolean } {
+    return { chunks: this.kept, complete: this.keptBytes === this.size }
   }
 }

@@ -2,7 +2,7 @@ import * as zlib from 'node:zlib'
 import type { Transform } from 'node:stream'
 
 export interface Decompressed {
-  data: Buffer
+  data: Uint8Array
   /** true when the output was cut at the cap */
   cut: boolean
   /** what went wrong, for the record's note; the output so far is kept */
@@ -39,7 +39,7 @@ export const isSupportedCoding = (coding: string): boolean => coding in FACTORIE
  * Undoes the codings (last applied first) on the zlib thread pool, keeping at most `cap` bytes
  * of output: a small compressed body cannot balloon in memory.
  */
-export async function decompress (data: Buffer, codings: readonly string[], cap: number, partial: boolean): Promise<Decompressed> {
+export async function decompress (data: Uint8Array, codings: readonly string[], cap: number, partial: boolean): Promise<Decompressed> {
   let out: Decompressed = { data, cut: false, error: null }
   for (let i = codings.length - 1; i >= 0; i--) {
     const coding = codings[i]!
@@ -53,7 +53,7 @@ export async function decompress (data: Buffer, codings: readonly string[], cap:
   return out
 }
 
-function run (stream: Transform, input: Buffer, cap: number): Promise<Decompressed> {
+function run (stream: Transform, input: Uint8Array, cap: number): Promise<Decompressed> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = []
     let n = 0

@@ -3,7 +3,7 @@
  * `decide` runs when a body starts (inside the app's request, so it only parses a header);
  * `settle` runs after the exchange, off the app's request.
  */
-import type { BodyState } from '../exchange.js'
+import type { BodyState, RawBody } from '../exchange.js'
 import type { ResolvedOptions } from '../options.js'
 import type { BodyRecord, Headers } from '../record.js'
 import { decodeText, join, looksBinary } from './charset.js'
@@ -11,7 +11,7 @@ import { BodyCollector } from './collector.js'
 import { matchContentType, parseContentType } from './content-type.js'
 import { contentCodings, decompress } from './decompress.js'
 
-type Policy = Pick<ResolvedOptions, 'saveBody' | 'maxContentLength' | 'contentTypes' | 'oversizeBody' | 'decompress'>
+export type Policy = Pick<ResolvedOptions, 'saveBody' | 'maxContentLength' | 'contentTypes' | 'oversizeBody' | 'decompress'>
 
 export function decide (contentType: string | undefined, policy: Policy): BodyCollector {
   const media = parseContentType(contentType)
@@ -25,9 +25,9 @@ export type SettledBody = Omit<BodyRecord, 'headers'>
 
 /** `bodyless`: a HEAD request or a 204/304 response, whose Content-Length describes a body that never comes. */
 export async function settle (
-  collector: BodyCollector | null, headers: Headers, state: BodyState, policy: Policy, closeNote: string | null, bodyless = false,
+  collected: RawBody | null, headers: Headers, state: BodyState, policy: Policy, closeNote: string | null, bodyless = false,
 ): Promise<SettledBody> {
-  if (!collector) {
+  if (!collected) {
     // No body passed: none was sent, or none came (HEAD, 204, 304), or it was never read.
     const media = parseContentType(headers['content-type'])
     return {
@@ -35,19 +35,18 @@ export async function settle (
       omitted: state === 'not-consumed' ? 'not-consumed' : null, note: closeNote,
     }
   }
-  const { media, rule } = collector.decision
-  const size = collector.size
+  const { media, rule } = collected.decision
+  const size = collected.size
   let note = bodyless ? closeNote : join(closeNote, lengthNote(headers, size, state))
   const base = { contentType: media.type, encoding: null, body: null, size, truncated: state !== 'complete', note }
   if (state === 'not-consumed' && size === 0) return { ...base, size: null, truncated: false, omitted: 'not-consumed' }
   // An empty body is not omitted: there is nothing to keep.
   if (size === 0) return { ...base, omitted: null }
-  if (collector.decision.omitted) return { ...base, omitted: collector.decision.omitted }
+  if (collected.decision.omitted) return { ...base, omitted: collected.decision.omitted }
   if (size > policy.maxContentLength && policy.oversizeBody === 'omit') return { ...base, omitted: 'too-large' }
 
-  const kept = collector.bytes()
-  let data = kept.data
-  let truncated = !kept.complete || state !== 'complete'
+  let data = concat(collected.chunks)
+  let truncated = !collected.complete || state !== 'complete'
   const codings = policy.decompress ? contentCodings(headers['content-encoding']) : []
   if (codings.length) {
     const out = await decompress(data, codings, policy.maxContentLength, truncated)
@@ -72,4 +71,9 @@ function lengthNote (headers: Headers, size: number, state: BodyState): string |
   const n = Number(declared)
   if (!Number.isSafeInteger(n) || n === size || state === 'not-consumed') return null
   return `content-length said ${declared} bytes, ${size} arrived`
+}
+
+function concat (chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!
+  return Buffer.concat(chunks)
 }

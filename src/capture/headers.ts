@@ -1,6 +1,27 @@
 import type { Headers } from '../record.js'
 
 /**
+ * Headers as a stack hands them over: a header block as written to the socket, alternating
+ * name/value pairs, or an object such as `req.getHeaders()`. They stay raw on the app's request
+ * and are parsed when the record is built (parseHeaders).
+ */
+export type RawHeaders = string | ReadonlyArray<string> | Readonly<Record<string, unknown>>
+
+export function parseHeaders (raw: RawHeaders | null | undefined): Headers {
+  if (raw === null || raw === undefined) return Object.create(null) as Headers
+  if (typeof raw === 'string') return headersFromBlock(raw)
+  if (Array.isArray(raw)) return headersFromPairs(raw as readonly string[])
+  return headersFromObject(raw as Record<string, unknown>)
+}
+
+/** undici hands over Buffers (views into socket reads): make them strings before they travel. */
+export function pairsToStrings (pairs: ArrayLike<string | Uint8Array>): string[] {
+  const out = new Array<string>(pairs.length)
+  for (let i = 0; i < pairs.length; i++) out[i] = text(pairs[i]!)
+  return out
+}
+
+/**
  * Builds our header map from alternating name/value pairs (`rawHeaders`, undici's Buffer arrays):
  * lower-case names, a repeated header becomes an array, and `set-cookie` is always one.
  */

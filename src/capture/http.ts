@@ -15,7 +15,6 @@ import diagnostics from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import type { Exchange } from '../exchange.js'
 import type { Client } from '../record.js'
-import { headersFromBlock, headersFromObject, headersFromPairs } from './headers.js'
 import type { PatchRegistry } from './patches.js'
 import type { Interceptor, Tracker } from './types.js'
 
@@ -40,7 +39,7 @@ function begin (req: Req): Exchange | null {
   const ex = t.begin('http', method, requestUrl(req))
   if (!ex) return null
   req[kExchange] = ex
-  ex.requestHeaders = () => typeof req._header === 'string' ? headersFromBlock(req._header) : headersFromObject(req.getHeaders())
+  ex.requestHeaders = () => typeof req._header === 'string' ? req._header : { ...req.getHeaders() }
   if (req.socket) watchSocket(req, ex, req.socket)
   else on.call(req, 'socket', (socket: Socket) => watchSocket(req, ex, socket))
   // 'close' is the last event of every request; it settles what no other event did.
@@ -86,7 +85,7 @@ function onResponse ({ request, response }: { request: Req, response: IncomingMe
       status: response.statusCode ?? 0,
       statusText: response.statusMessage ?? '',
       httpVersion: response.httpVersion,
-      headers: () => headersFromPairs(response.rawHeaders),
+      headers: () => response.rawHeaders,
     })
     const body = ex.responseBody = t.openBody(header(response.headers['content-type']))
     on.call(response, 'data', (chunk: Buffer | string) => {

@@ -12,8 +12,8 @@
  */
 import diagnostics from 'node:diagnostics_channel'
 import type { Exchange } from '../exchange.js'
-import type { Client, Headers } from '../record.js'
-import { findHeader, headersFromBlock, headersFromPairs } from './headers.js'
+import type { Client } from '../record.js'
+import { findHeader, pairsToStrings } from './headers.js'
 import type { PatchRegistry } from './patches.js'
 import type { Interceptor, Tracker } from './types.js'
 
@@ -116,7 +116,7 @@ function onCreate ({ request }: { request: UndiciRequest }): void {
     if (!ex) return
     exchanges.set(request, ex)
     // Until undici sends them, the headers we know are the ones the request was made with.
-    ex.requestHeaders = () => Array.isArray(request.headers) ? headersFromPairs(request.headers) : headersFromBlock(request.headers ?? '')
+    ex.requestHeaders = () => Array.isArray(request.headers) ? pairsToStrings(request.headers) : request.headers ?? ''
   } catch (err) {
     tracker?.fail(err)
   }
@@ -127,7 +127,7 @@ function onSendHeaders ({ request, headers }: { request: UndiciRequest, headers:
   if (!ex) return
   ex.connected = true
   // The block as written to the socket, host and all; undici publishes it before adding the framing header.
-  ex.requestHeaders = () => withFraming(headersFromBlock(headers), request, ex)
+  ex.requestHeaders = () => withFraming(headers, request, ex)
 }
 
 const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH', 'QUERY'])
@@ -138,18 +138,18 @@ const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH', 'QUERY'])
  * body), a body of unknown length goes chunked.
  * @see https://github.com/nodejs/undici/blob/main/lib/dispatcher/client-h1.js (writeH1)
  */
-function withFraming (h: Headers, request: UndiciRequest, ex: Exchange): Headers {
-  if (h['content-length'] !== undefined || h['transfer-encoding'] !== undefined) return h
+function withFraming (block: string, request: UndiciRequest, ex: Exchange): string {
+  if (/^(content-length|transfer-encoding):/im.test(block)) return block
   const body = request.body
   const known = body == null
     ? 0
     : body instanceof Uint8Array ? body.byteLength : request.contentLength ?? (typeof (body as { size?: unknown }).size === 'number' ? (body as { size: number }).size : null)
   if (known !== null) {
-    if (known > 0 || EXPECTS_PAYLOAD.has(request.method)) h['content-length'] = String(known)
+    if (known > 0 || EXPECTS_PAYLOAD.has(request.method)) return `${block}\r\ncontent-length: ${known}`
   } else if (ex.requestBody) {
-    h['transfer-encoding'] = 'chunked'
+    return `${block}\r\ntransfer-encoding: chunked`
   }
-  return h
+  return block
 }
 
 function onHeaders ({ request, response }: { request: UndiciRequest, response: { statusCode: number, headers: Buffer[], statusText: string } }): void {
@@ -163,7 +163,7 @@ function onHeaders ({ request, response }: { request: UndiciRequest, response: {
       status: response.statusCode,
       statusText: response.statusText ?? '',
       httpVersion: '1.1',
-      headers: () => headersFromPairs(response.headers),
+      headers: () => pairsToStrings(response.headers),
     })
     ex.responseBody = t.openBody(findHeader(response.headers, 'content-type'))
   } catch (err) {

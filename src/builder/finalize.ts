@@ -1,0 +1,64 @@
+/**
+ * Turns a finished exchange into its record: parse headers → mask → body policy → mask bodies.
+ * Pure: it runs on the builder thread (or inline). Headers and the URL are masked first so that
+ * the secrets they held are known, and scrubbed again wherever a body or error message echoes them.
+ */
+import { settle, type Policy } from '../body/policy.js'
+import { parseHeaders } from '../capture/headers.js'
+import type { RawExchange } from '../exchange.js'
+import { SecretSet, type Masker } from '../mask/index.js'
+import type { OutgoingRequestRecord } from '../record.js'
+
+export async function finalize (ex: RawExchange, policy: Policy, masker: Masker): Promise<OutgoingRequestRecord> {
+  const secrets = new SecretSet()
+  const rawRequestHeaders = parseHeaders(ex.requestHeaders)
+  const rawResponseHeaders = ex.response && parseHeaders(ex.response.headers)
+  const requestHeaders = masker.headers(rawRequestHeaders, secrets)
+  const responseHeaders = rawResponseHeaders && masker.headers(rawResponseHeaders, secrets)
+  const { url, query } = masker.url(ex.url, secrets)
+  const { host, path } = hostAndPath(ex.url)
+
+  const status = ex.response?.status
+  const [request, response] = await Promise.all([
+    settle(ex.requestBody, rawRequestHeaders, 'complete', policy, null),
+    rawResponseHeaders && settle(ex.responseBody, rawResponseHeaders, ex.bodyState, policy, ex.closeNote,
+      ex.method === 'HEAD' || status === 204 || status === 304),
+  ])
+  if (request.body !== null) request.body = masker.body(request.body, request.contentType, secrets)
+  if (response?.body) response.body = masker.body(response.body, response.contentType, secrets)
+
+  return {
+    id: ex.id,
+    startedAt: new Date(ex.startedAt).toISOString(),
+    durationMs: ex.durationMs,
+    ttfbMs: ex.ttfbMs,
+    client: ex.client,
+    method: ex.method,
+    url,
+    host,
+    path,
+    query,
+    request: { headers: requestHeaders, ...request },
+    response: ex.response && response
+      ? { status: ex.response.status, statusText: ex.response.statusText, httpVersion: ex.response.httpVersion, headers: responseHeaders!, ...response }
+      : null,
+    error: ex.error && { ...ex.error, message: masker.text(ex.error.message, secrets) },
+    chainId: ex.chainId,
+    context: ex.context,
+    traceId: ex.traceId,
+    spanId: ex.spanId,
+  }
+}
+
+const DEFAULT_PORTS: Record<string, string> = { 'http:': '80', 'https:': '443' }
+const URL_PARTS = /^([a-z][a-z0-9+.-]*:)\/\/(?:[^@/?#]*@)?([^/?#]*)([^?#]*)/i
+
+/** hostname[:port] without userinfo or the scheme's default port, and the path; no URL parser needed for what capture builds. */
+function hostAndPath (raw: string): { host: string, path: string } {
+  const m = URL_PARTS.exec(raw)
+  if (!m) return { host: '', path: '' }
+  let host = m[2]!.toLowerCase()
+  const port = DEFAULT_PORTS[m[1]!.toLowerCase()]
+  if (port && host.endsWith(`:${port}`)) host = host.slice(0, -port.length - 1)
+  return { host, path: m[3] || '/' }
+}
