@@ -61,8 +61,11 @@ export class Exchange {
     return this.response ? 'response' : this.connected ? 'request' : 'connect'
   }
 
-  /** Plain data for the record builder; body buffers are listed in `transfer` (they are ours alone). */
-  snapshot (id: string, transfer: ArrayBuffer[]): RawExchange {
+  /**
+   * Plain data for the record builder. With `transfer` (the builder is another thread), each body
+   * is gathered into one buffer of its own, listed there to be moved rather than copied.
+   */
+  snapshot (id: string, transfer: ArrayBuffer[] | null): RawExchange {
     const r = this.response
     return {
       id,
@@ -127,12 +130,20 @@ export interface RawError {
   phase: ErrorPhase
 }
 
-function rawBody (c: BodyCollector | null, transfer: ArrayBuffer[]): RawBody | null {
+function rawBody (c: BodyCollector | null, transfer: ArrayBuffer[] | null): RawBody | null {
   if (!c) return null
   const { chunks, complete } = c.taken()
-  // Each chunk is a copy in memory of its own: hand it over rather than copy it again.
-  for (const chunk of chunks) if (chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) transfer.push(chunk.buffer as ArrayBuffer)
-  return { decision: c.decision, size: c.size, chunks, complete }
+  if (!transfer || chunks.length === 0) return { decision: c.decision, size: c.size, chunks, complete }
+  // Chunks may be views into the app's buffers or Node's shared pool: moving those would empty
+  // them under the app's feet, and cloning a view clones all the memory behind it. One copy of our own is safe.
+  const whole = Buffer.allocUnsafeSlow(c.keptSize)
+  let at = 0
+  for (const chunk of chunks) {
+    whole.set(chunk, at)
+    at += chunk.byteLength
+  }
+  transfer.push(whole.buffer as ArrayBuffer)
+  return { decision: c.decision, size: c.size, chunks: [whole], complete }
 }
 
 interface ErrorLike { name?: unknown, code?: unknown, message?: unknown, cause?: unknown, errors?: unknown }

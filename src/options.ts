@@ -55,8 +55,12 @@ export interface Options {
   traceContext?: boolean
   /** Milliseconds a response body may sit idle before the record is emitted with what was seen. Env: UNCONSUMED_TIMEOUT. Default 30000. */
   unconsumedTimeout?: number
-  /** Where records are built (masking, decoding, decompression): on a worker thread, off the app's event loop, or 'inline'. Env: BUILDER. Default 'worker'. */
-  builder?: 'worker' | 'inline'
+  /**
+   * Where records are built (parsing, masking, decoding): 'auto' builds exchanges with big bodies
+   * (32 KB and more kept) on a worker thread and the rest on the app's thread; 'worker' builds all
+   * on the worker; 'inline' none. Env: BUILDER. Default 'auto'.
+   */
+  builder?: 'auto' | 'worker' | 'inline'
   /** Called with every error inside the recorder or a sink. Default: a process warning, once per code. */
   onError?: (error: Error) => void
   /** Called with each record (same as recorder.on('record')). */
@@ -80,7 +84,7 @@ export interface ResolvedOptions {
   readonly logLevel: string
   readonly traceContext: boolean
   readonly unconsumedTimeout: number
-  readonly builder: 'worker' | 'inline'
+  readonly builder: 'auto' | 'worker' | 'inline'
   readonly onError: ((error: Error) => void) | null
   readonly onRecord: ((record: OutgoingRequestRecord) => void) | null
 }
@@ -116,7 +120,7 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   logLevel: 'info',
   traceContext: true,
   unconsumedTimeout: 30000,
-  builder: 'worker',
+  builder: 'auto',
   onError: null,
   onRecord: null,
 })
@@ -231,7 +235,7 @@ export function resolveOptions (input: Options = {}): ResolvedOptions {
     logLevel,
     traceContext: bool(o.traceContext, 'traceContext', true),
     unconsumedTimeout: int(o.unconsumedTimeout, 'unconsumedTimeout', DEFAULTS.unconsumedTimeout),
-    builder: oneOf(o.builder, 'builder', 'worker', ['worker', 'inline'] as const),
+    builder: oneOf(o.builder, 'builder', 'auto', ['auto', 'worker', 'inline'] as const),
     onError: func<(error: Error) => void>(o.onError, 'onError'),
     onRecord: func<(record: OutgoingRequestRecord) => void>(o.onRecord, 'onRecord'),
   })

@@ -12,7 +12,7 @@ import type { Interceptor, Tracker } from './capture/types.js'
 import { undiciInterceptor } from './capture/undici.js'
 import { activeSpan, currentStore, runWithContext, withoutRecording } from './context.js'
 import { InternalError, LorError, SinkError } from './errors.js'
-import { Exchange, type BodyState, type ResponseStart } from './exchange.js'
+import { Exchange, type BodyState, type RawExchange, type ResponseStart } from './exchange.js'
 import { createInlineBuilder, createWorkerBuilder, type RecordBuilder } from './builder/builder.js'
 import { uuidv7 } from './id.js'
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js'
@@ -26,6 +26,12 @@ const INTERCEPTORS: readonly Interceptor[] = [undiciInterceptor, httpInterceptor
 /** Finished exchanges waiting to become records; past this, new ones are dropped and counted. */
 const MAX_PENDING = 10_000
 const GLOBAL = Symbol.for('log-outgoing-requests.recorder')
+/**
+ * With builder 'auto', exchanges keeping at least this many body bytes are built on the worker
+ * thread. Below it, handing data to another thread costs more than building the record here
+ * (measured: bench/capture); above it, masking and decoding would hold up the app's event loop.
+ */
+const HEAVY_BYTES = 32 * 1024
 
 export interface RecorderStats {
   /** exchanges seen since install */
@@ -48,7 +54,10 @@ export interface RecorderEvents {
 
 export class Recorder extends EventEmitter<RecorderEvents> {
   readonly options: ResolvedOptions
-  private readonly builder: RecordBuilder
+  /** builds on the app's thread: cheap for the small bodies most exchanges have */
+  private readonly inline: RecordBuilder
+  /** builds on a worker thread: for big bodies, whose masking and decoding must not hold up the app's event loop */
+  private readonly worker: RecordBuilder | null
   private readonly sinks: Sink[] = []
   private readonly patches = new PatchRegistry()
   private readonly interceptors: Interceptor[] = []
@@ -73,7 +82,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     }
     const { saveBody, maxContentLength, contentTypes, oversizeBody, decompress } = options
     const policy = { saveBody, maxContentLength, contentTypes, oversizeBody, decompress }
-    this.builder = (options.builder === 'worker' ? createWorkerBuilder : createInlineBuilder)(policy, options.mask, events)
+    this.inline = createInlineBuilder(policy, options.mask, events)
+    this.worker = options.builder === 'inline' ? null : createWorkerBuilder(policy, options.mask, events)
     if (options.console) this.sinks.push(createConsoleSink(options.console, options.emitBody))
     if (options.logger) this.sinks.push(createLoggerSink(options.logger, options.logLevel, options.emitBody))
     this.tracker = {
@@ -119,7 +129,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   /** Resolves when every exchange finished so far has been emitted and every sink has flushed. */
   async flush (): Promise<void> {
     while (this.queue.length || this.draining) await (this.draining ?? this.drain())
-    await this.builder.flush()
+    await Promise.all([this.inline.flush(), this.worker?.flush()])
     await Promise.all(this.sinks.map((s) => s.flush?.().catch((err) => this.sinkFailed(s, err))))
   }
 
@@ -138,7 +148,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       this.finish(ex, ex.responseBody?.size ? 'incomplete' : 'not-consumed')
     }
     await this.flush()
-    await this.builder.close()
+    await Promise.all([this.inline.close(), this.worker?.close()])
     await Promise.all(this.sinks.map((s) => s.close?.().catch((err) => this.sinkFailed(s, err))))
     const g = globalThis as Record<symbol, unknown>
     if (g[GLOBAL] === this) delete g[GLOBAL]
@@ -222,16 +232,24 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       while (this.queue.length) {
         const batch = this.queue
         this.queue = []
+        const light: RawExchange[] = []
+        const heavy: RawExchange[] = []
         const transfer: ArrayBuffer[] = []
-        const raw = []
+        const worker = this.worker
+        const all = this.options.builder === 'worker'
         for (const ex of batch) {
           try {
-            raw.push(ex.snapshot(ex.id ?? uuidv7(ex.startedAt), transfer))
+            const kept = (ex.requestBody?.keptSize ?? 0) + (ex.responseBody?.keptSize ?? 0)
+            const toWorker = worker !== null && (all || kept >= HEAVY_BYTES)
+            const raw = ex.snapshot(ex.id ?? uuidv7(ex.startedAt), toWorker ? transfer : null)
+            if (toWorker) heavy.push(raw)
+            else light.push(raw)
           } catch (err) {
             this.fail(new InternalError(`could not read the exchange ${ex.method} ${ex.client}: ${(err as Error)?.message}`, err))
           }
         }
-        this.builder.build(raw, transfer)
+        if (light.length) this.inline.build(light, [])
+        if (heavy.length) worker!.build(heavy, transfer)
       }
     } finally {
       this.draining = null

@@ -49,7 +49,7 @@ for (const [name, send] of Object.entries(clients)) {
   let recorded = 0
   for (let r = 0; r < ROUNDS; r++) {
     const a = await round(send)
-    const recorder = install({ maxContentLength: 524288 })
+    const recorder = install({ maxContentLength: 524288, builder: process.env.BENCH_BUILDER ?? 'worker' })
     recorder.on('record', () => { recorded++ }) // the in-memory sink
     const b = await round(send)
     await recorder.flush()

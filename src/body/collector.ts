@@ -28,6 +28,21 @@ export class BodyCollector {
     this.cap = cap
   }
 
+  /**
+   * A chunk that the stack made for this body alone (a slice of a fresh socket read, as node:http and
+   * undici hand over response bodies): kept by reference, since nothing reuses it.
+   */
+  pushShared (chunk: Uint8Array): void {
+    const n = chunk.byteLength
+    this.size += n
+    if (!this.keep || this.keptBytes >= this.cap || n === 0) return
+    const take = Math.min(n, this.cap - this.keptBytes)
+    const view = Buffer.from(chunk.buffer, chunk.byteOffset, take)
+    this.kept.push(view)
+    this.keptBytes += take
+  }
+
+  /** A chunk the app handed over (a request body): copied, since the app may reuse or change its buffer. */
   push (chunk: Uint8Array | string, encoding?: BufferEncoding): void {
     if (typeof chunk === 'string') {
       if (!this.keep || this.keptBytes >= this.cap) {
@@ -40,8 +55,7 @@ export class BodyCollector {
     this.size += n
     if (!this.keep || this.keptBytes >= this.cap || n === 0) return
     const take = Math.min(n, this.cap - this.keptBytes)
-    // A copy in memory of its own (not Node's shared pool), so it can be handed to the builder thread whole.
-    const copy = Buffer.allocUnsafeSlow(take)
+    const copy = Buffer.allocUnsafe(take)
     copy.set(take === n ? chunk : chunk.subarray(0, take))
     this.kept.push(copy)
     this.keptBytes += take
@@ -50,5 +64,10 @@ export class BodyCollector {
   /** Everything kept, as the copies made (each in memory of its own); `complete` says whether it is the whole body. */
   taken (): { chunks: Buffer[], complete: boolean } {
     return { chunks: this.kept, complete: this.keptBytes === this.size }
+  }
+
+  /** bytes kept so far */
+  get keptSize (): number {
+    return this.keptBytes
   }
 }

@@ -90,7 +90,9 @@ function onResponse ({ request, response }: { request: Req, response: IncomingMe
     const body = ex.responseBody = t.openBody(header(response.headers['content-type']))
     on.call(response, 'data', (chunk: Buffer | string) => {
       try {
-        body.push(chunk)
+        // A string only if the app called setEncoding(); then the bytes are gone and this is their text.
+        if (typeof chunk === 'string') body.push(chunk, response.readableEncoding ?? 'utf8')
+        else body.pushShared(chunk)
       } catch (err) {
         t.fail(err)
       }

@@ -99,7 +99,7 @@ function requestChunk (request: UndiciRequest, chunk: Uint8Array | string): void
 function responseChunk (request: UndiciRequest, chunk: Uint8Array): void {
   try {
     const ex = exchanges.get(request)
-    if (ex && !ex.done) ex.responseBody?.push(chunk)
+    if (ex && !ex.done) ex.responseBody?.pushShared(chunk)
   } catch (err) {
     tracker?.fail(err)
   }

@@ -99,8 +99,17 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
   // and unless a name hides behind an escape (JSON \u, form %XX). One regex scan then spares most
   // bodies the structural pass.
   const contextFree = !/[\^$]|\\[bB]|\(\?<?[=!]/.test(pattern.source)
-  const mayHoldSecretName = (text: string): boolean =>
-    !contextFree || text.includes('\\u') || text.includes('%') || pattern.test(text)
+  // A case-insensitive alternation of plain words (the default) is cheaper as substring searches in the
+  // lower-cased text: V8 cannot use its fast literal search on a case-insensitive alternation.
+  const words = pattern.flags.includes('i') && /^[a-z0-9_-]+(\|[a-z0-9_-]+)*$/i.test(pattern.source)
+    ? pattern.source.toLowerCase().split('|')
+    : null
+  const mayHoldSecretName = (text: string): boolean => {
+    if (!contextFree || text.includes('\\u') || text.includes('%')) return true
+    if (!words) return pattern.test(text)
+    const lower = text.toLowerCase()
+    return words.some((w) => lower.includes(w))
+  }
 
   return {
     config: resolved,
