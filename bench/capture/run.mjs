@@ -11,6 +11,7 @@ import { install } from '../../dist/index.js'
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
 const WRITE = process.argv.includes('--write')
+const BUILDER = process.env.BENCH_BUILDER ?? 'auto'
 
 const server = fork(fileURLToPath(new URL('./server.mjs', import.meta.url)), { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] })
 const [portLine] = await once(server.stdout, 'data')
@@ -49,7 +50,7 @@ for (const [name, send] of Object.entries(clients)) {
   let recorded = 0
   for (let r = 0; r < ROUNDS; r++) {
     const a = await round(send)
-    const recorder = install({ maxContentLength: 524288, builder: process.env.BENCH_BUILDER ?? 'worker' })
+    const recorder = install({ maxContentLength: 524288, builder: BUILDER })
     recorder.on('record', () => { recorded++ }) // the in-memory sink
     const b = await round(send)
     await recorder.flush()
@@ -65,19 +66,20 @@ server.kill()
 agent.destroy()
 
 const table = [
-  '| client | off (µs/req) | on (µs/req) | ratio on/off (median of rounds) |',
-  '| --- | ---: | ---: | ---: |',
-  ...results.map((r) => `| ${r.name} | ${(r.off * 1000).toFixed(0)} | ${(r.on * 1000).toFixed(0)} | ${r.ratio.toFixed(3)}× |`),
+  '| client | off (µs/req) | on (µs/req) | added (µs/req) | ratio on/off (median of rounds) |',
+  '| --- | ---: | ---: | ---: | ---: |',
+  ...results.map((r) => `| ${r.name} | ${(r.off * 1000).toFixed(0)} | ${(r.on * 1000).toFixed(0)} | ${((r.on - r.off) * 1000).toFixed(0)} | ${r.ratio.toFixed(3)}× |`),
 ].join('\n')
-const header = `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${REQUESTS} sequential keep-alive POSTs per round, ${ROUNDS} rounds, 1 KB JSON each way, bodies recorded, in-memory sink.`
+const header = `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${REQUESTS} sequential keep-alive POSTs per round, ${ROUNDS} rounds, 1 KB JSON each way, bodies recorded, in-memory sink, builder '${BUILDER}'.`
 console.log(header)
 console.log(table)
 
 if (WRITE) {
   const file = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url))
   const doc = readFileSync(file, 'utf8')
-  const begin = '<!-- bench:capture:begin -->'
-  const end = '<!-- bench:capture:end -->'
+  const major = process.versions.node.split('.')[0]
+  const begin = `<!-- bench:capture:node${major}:begin -->`
+  const end = `<!-- bench:capture:node${major}:end -->`
   const i = doc.indexOf(begin)
   const j = doc.indexOf(end)
   if (i < 0 || j < 0) throw new Error(`docs/benchmarks.md lacks the ${begin} … ${end} markers`)

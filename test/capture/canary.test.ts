@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
-import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
 import { DEFAULT_MASK, type Options, type OutgoingRequestRecord } from '../../src/index.js'
 import { send, type ClientName } from '../fixtures/clients.js'
 import { startUpstream, type Upstream } from '../fixtures/upstream.js'
 import { recording } from '../helpers/recording.js'
+import { Capture } from '../helpers/capture.js'
 
 const CLIENTS = ['fetch', 'undici.request', 'http', 'axios', 'got', 'node-fetch'] as const satisfies readonly ClientName[]
 const MARKER = DEFAULT_MASK.marker
@@ -31,13 +31,6 @@ let upstream: Upstream
 before(async () => { upstream = await startUpstream() })
 after(() => upstream.close())
 
-class Capture extends Writable {
-  text = ''
-  override _write (chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.text += chunk.toString()
-    done()
-  }
-}
 
 interface Run {
   records: OutgoingRequestRecord[]

@@ -3,25 +3,18 @@ import assert from 'node:assert/strict'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
 import { formatText, runWithContext, type Options, type OutgoingRequestRecord } from '../../src/index.js'
 import { send } from '../fixtures/clients.js'
 import { PNG, startUpstream, type Upstream } from '../fixtures/upstream.js'
+import { Capture } from '../helpers/capture.js'
 import { recordFor, recording } from '../helpers/recording.js'
 
 let upstream: Upstream
 before(async () => { upstream = await startUpstream() })
 after(() => upstream.close())
 
-class Capture extends Writable {
-  text = ''
-  override _write (chunk: Buffer | string, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.text += chunk.toString()
-    done()
-  }
-}
 
 const BODY = JSON.stringify({ hello: 'sink', n: 1 })
 
