@@ -23,10 +23,13 @@ export function decide (contentType: string | undefined, policy: Policy): BodyCo
 /** The body fields of a record, before masking (the caller masks `body`). */
 export type SettledBody = Omit<BodyRecord, 'headers'>
 
-/** `bodyless`: a HEAD request or a 204/304 response, whose Content-Length describes a body that never comes. */
-export async function settle (
+/**
+ * `bodyless`: a HEAD request or a 204/304 response, whose Content-Length describes a body that never comes.
+ * Synchronous unless the body must be decompressed (on zlib's thread pool): most records need no promise.
+ */
+export function settle (
   collected: RawBody | null, headers: Headers, state: BodyState, policy: Policy, closeNote: string | null, bodyless = false,
-): Promise<SettledBody> {
+): SettledBody | Promise<SettledBody> {
   if (!collected) {
     // No body passed: none was sent, or none came (HEAD, 204, 304), or it was never read.
     const media = parseContentType(headers['content-type'])
@@ -45,22 +48,23 @@ export async function settle (
   if (collected.decision.omitted) return { ...base, omitted: collected.decision.omitted }
   if (size > policy.maxContentLength && policy.oversizeBody === 'omit') return { ...base, omitted: 'too-large' }
 
-  let data = concat(collected.chunks)
-  let truncated = !collected.complete || state !== 'complete'
+  const data = concat(collected.chunks)
+  const truncated = !collected.complete || state !== 'complete'
   const codings = policy.decompress ? contentCodings(headers['content-encoding']) : []
-  if (codings.length) {
-    const out = await decompress(data, codings, policy.maxContentLength, truncated)
+  const text = (bytes: Uint8Array, cut: boolean, remark: string | null): SettledBody => {
+    if (bytes.length === 0 && policy.maxContentLength === 0) return { ...base, omitted: 'too-large' }
+    const decoded = decodeText(bytes, media.charset, rule!.defaultEncoding, cut)
+    if (looksBinary(decoded.text)) return { ...base, encoding: decoded.encoding, omitted: 'binary', note: remark }
+    return { ...base, encoding: decoded.encoding, body: decoded.text, truncated: cut, omitted: null, note: join(remark, decoded.note) }
+  }
+  if (!codings.length) return text(data, truncated, note)
+  return decompress(data, codings, policy.maxContentLength, truncated).then((out) => {
     // A cut-off input ends in the middle of a block: that is our cap, not a broken stream.
     const broken = out.error && !(truncated && /unexpected end/i.test(out.error))
     if (broken) note = join(note, `could not decode the body: ${out.error}`)
     if (broken && out.data.length === 0) return { ...base, omitted: 'decode-error', note }
-    data = out.data
-    truncated = truncated || out.cut || !!broken
-  }
-  if (data.length === 0 && policy.maxContentLength === 0) return { ...base, omitted: 'too-large' }
-  const decoded = decodeText(data, media.charset, rule!.defaultEncoding, truncated)
-  if (looksBinary(decoded.text)) return { ...base, encoding: decoded.encoding, omitted: 'binary', note }
-  return { ...base, encoding: decoded.encoding, body: decoded.text, truncated, omitted: null, note: join(note, decoded.note) }
+    return text(out.data, truncated || out.cut || !!broken, note)
+  })
 }
 
 /** A Content-Length that disagrees with the bytes that came is worth saying. */

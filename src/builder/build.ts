@@ -10,14 +10,25 @@ export interface Built {
   errors: string[]
 }
 
-/** Builds a batch; one bad exchange costs its own record, not the batch. Used on both threads. */
+/**
+ * Builds a batch, in order; one bad exchange costs its own record, not the batch. Used on both
+ * threads. Only records that decompress a body wait for a promise.
+ */
 export async function buildAll (batch: readonly RawExchange[], policy: Policy, masker: Masker): Promise<Built> {
-  const records: OutgoingRequestRecord[] = []
+  const records: Array<OutgoingRequestRecord | Promise<OutgoingRequestRecord | null> | null> = []
   const errors: string[] = []
-  const settled = await Promise.allSettled(batch.map((ex) => finalize(ex, policy, masker)))
-  settled.forEach((s, i) => {
-    if (s.status === 'fulfilled') records.push(s.value)
-    else errors.push(`could not build the record of ${batch[i]!.method} ${batch[i]!.client} ${batch[i]!.id}: ${(s.reason as Error)?.message ?? s.reason}`)
-  })
-  return { records, errors }
+  const failed = (ex: RawExchange, err: unknown) => {
+    errors.push(`could not build the record of ${ex.method} ${ex.client} ${ex.id}: ${(err as Error)?.message ?? err}`)
+    return null
+  }
+  for (const ex of batch) {
+    try {
+      const r = finalize(ex, policy, masker)
+      records.push(r instanceof Promise ? r.catch((err) => failed(ex, err)) : r)
+    } catch (err) {
+      records.push(failed(ex, err))
+    }
+  }
+  const done = records.some((r) => r instanceof Promise) ? await Promise.all(records) : records as Array<OutgoingRequestRecord | null>
+  return { records: done.filter((r): r is OutgoingRequestRecord => r !== null), errors }
 }

@@ -3,13 +3,14 @@
  * Pure: it runs on the builder thread (or inline). Headers and the URL are masked first so that
  * the secrets they held are known, and scrubbed again wherever a body or error message echoes them.
  */
-import { settle, type Policy } from '../body/policy.js'
+import { settle, type Policy, type SettledBody } from '../body/policy.js'
 import { parseHeaders } from '../capture/headers.js'
 import type { RawExchange } from '../exchange.js'
 import { SecretSet, type Masker } from '../mask/index.js'
 import type { OutgoingRequestRecord } from '../record.js'
 
-export async function finalize (ex: RawExchange, policy: Policy, masker: Masker): Promise<OutgoingRequestRecord> {
+/** Synchronous unless a body must be decompressed. */
+export function finalize (ex: RawExchange, policy: Policy, masker: Masker): OutgoingRequestRecord | Promise<OutgoingRequestRecord> {
   const secrets = new SecretSet()
   const rawRequestHeaders = parseHeaders(ex.requestHeaders)
   const rawResponseHeaders = ex.response && parseHeaders(ex.response.headers)
@@ -19,14 +20,24 @@ export async function finalize (ex: RawExchange, policy: Policy, masker: Masker)
   const { host, path } = hostAndPath(ex.url)
 
   const status = ex.response?.status
-  const [request, response] = await Promise.all([
-    settle(ex.requestBody, rawRequestHeaders, 'complete', policy, null),
-    rawResponseHeaders && settle(ex.responseBody, rawResponseHeaders, ex.bodyState, policy, ex.closeNote,
-      ex.method === 'HEAD' || status === 204 || status === 304),
-  ])
-  if (request.body !== null) request.body = masker.body(request.body, request.contentType, secrets)
-  if (response?.body) response.body = masker.body(response.body, response.contentType, secrets)
+  const request = settle(ex.requestBody, rawRequestHeaders, 'complete', policy, null)
+  const response = rawResponseHeaders && settle(ex.responseBody, rawResponseHeaders, ex.bodyState, policy, ex.closeNote,
+    ex.method === 'HEAD' || status === 204 || status === 304)
 
+  const assemble = (request: SettledBody, response: SettledBody | null): OutgoingRequestRecord => {
+    if (request.body !== null) request.body = masker.body(request.body, request.contentType, secrets)
+    if (response?.body) response.body = masker.body(response.body, response.contentType, secrets)
+    return record(ex, url, host, path, query, { headers: requestHeaders, ...request },
+      ex.response && response && { ...ex.response, headers: responseHeaders!, ...response }, masker, secrets)
+  }
+  if (request instanceof Promise || response instanceof Promise) return Promise.all([request, response]).then(([a, b]) => assemble(a, b))
+  return assemble(request, response)
+}
+
+function record (
+  ex: RawExchange, url: string, host: string, path: string, query: OutgoingRequestRecord['query'],
+  request: OutgoingRequestRecord['request'], response: OutgoingRequestRecord['response'], masker: Masker, secrets: SecretSet,
+): OutgoingRequestRecord {
   return {
     id: ex.id,
     startedAt: new Date(ex.startedAt).toISOString(),
@@ -38,10 +49,8 @@ export async function finalize (ex: RawExchange, policy: Policy, masker: Masker)
     host,
     path,
     query,
-    request: { headers: requestHeaders, ...request },
-    response: ex.response && response
-      ? { status: ex.response.status, statusText: ex.response.statusText, httpVersion: ex.response.httpVersion, headers: responseHeaders!, ...response }
-      : null,
+    request,
+    response,
     error: ex.error && { ...ex.error, message: masker.text(ex.error.message, secrets) },
     chainId: ex.chainId,
     context: ex.context,

@@ -91,8 +91,19 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
   const allow: ReadonlySet<string> = new Set(resolved.allow)
   const alwaysMasked: ReadonlySet<string> = new Set(resolved.headers)
   // Test the pattern first: most names do not match it, and then the allow list is never consulted.
-  const isSecretName = (name: string): boolean =>
-    typeof name === 'string' && pattern.test(name) && !allow.has(name.toLowerCase())
+  const test = (name: string): boolean => pattern.test(name) && !allow.has(name.toLowerCase())
+  // Header names and keys repeat across every exchange: remember the answer for the names seen.
+  const known = new Map<string, boolean>()
+  const isSecretName = (name: string): boolean => {
+    if (typeof name !== 'string') return false
+    let secret = known.get(name)
+    if (secret === undefined) {
+      secret = test(name)
+      if (known.size >= 2048) known.clear()
+      known.set(name, secret)
+    }
+    return secret
+  }
 
   // A body can only hold a secret name if the pattern matches somewhere in its text. That holds for
   // any pattern whose match does not look outside itself (no anchors, boundaries or lookarounds),
