@@ -5,7 +5,7 @@
  */
 import type { BodyState, RawBody } from '../exchange.js'
 import type { ResolvedOptions } from '../options.js'
-import type { BodyRecord, Headers } from '../record.js'
+import type { BodyRecord, Headers, OmittedReason } from '../record.js'
 import { decodeText, join, looksBinary } from './charset.js'
 import { BodyCollector } from './collector.js'
 import { matchContentType, parseContentType } from './content-type.js'
@@ -32,39 +32,44 @@ export function settle (
 ): SettledBody | Promise<SettledBody> {
   if (!collected) {
     // No body passed: none was sent, or none came (HEAD, 204, 304), or it was never read.
-    const media = parseContentType(headers['content-type'])
-    return {
-      contentType: media.type, encoding: null, body: null, size: state === 'not-consumed' ? null : 0, truncated: false,
-      omitted: state === 'not-consumed' ? 'not-consumed' : null, note: closeNote,
-    }
+    const unread = state === 'not-consumed'
+    return body(parseContentType(headers['content-type']).type, null, null, unread ? null : 0, false, unread ? 'not-consumed' : null, closeNote)
   }
-  const { media, rule } = collected.decision
+  const { media, rule, omitted } = collected.decision
   const size = collected.size
   let note = bodyless ? closeNote : join(closeNote, lengthNote(headers, size, state))
-  const base = { contentType: media.type, encoding: null, body: null, size, truncated: state !== 'complete', note }
-  if (state === 'not-consumed' && size === 0) return { ...base, size: null, truncated: false, omitted: 'not-consumed' }
+  const cutShort = state !== 'complete'
+  if (state === 'not-consumed' && size === 0) return body(media.type, null, null, null, false, 'not-consumed', note)
   // An empty body is not omitted: there is nothing to keep.
-  if (size === 0) return { ...base, omitted: null }
-  if (collected.decision.omitted) return { ...base, omitted: collected.decision.omitted }
-  if (size > policy.maxContentLength && policy.oversizeBody === 'omit') return { ...base, omitted: 'too-large' }
+  if (size === 0) return body(media.type, null, null, 0, cutShort, null, note)
+  if (omitted) return body(media.type, null, null, size, cutShort, omitted, note)
+  if (size > policy.maxContentLength && policy.oversizeBody === 'omit') return body(media.type, null, null, size, cutShort, 'too-large', note)
 
   const data = concat(collected.chunks)
-  const truncated = !collected.complete || state !== 'complete'
+  const truncated = !collected.complete || cutShort
   const codings = policy.decompress ? contentCodings(headers['content-encoding']) : []
   const text = (bytes: Uint8Array, cut: boolean, remark: string | null): SettledBody => {
-    if (bytes.length === 0 && policy.maxContentLength === 0) return { ...base, omitted: 'too-large' }
+    if (bytes.length === 0 && policy.maxContentLength === 0) return body(media.type, null, null, size, cutShort, 'too-large', remark)
     const decoded = decodeText(bytes, media.charset, rule!.defaultEncoding, cut)
-    if (looksBinary(decoded.text)) return { ...base, encoding: decoded.encoding, omitted: 'binary', note: remark }
-    return { ...base, encoding: decoded.encoding, body: decoded.text, truncated: cut, omitted: null, note: join(remark, decoded.note) }
+    if (looksBinary(decoded.text)) return body(media.type, decoded.encoding, null, size, cutShort, 'binary', remark)
+    return body(media.type, decoded.encoding, decoded.text, size, cut, null, join(remark, decoded.note))
   }
   if (!codings.length) return text(data, truncated, note)
   return decompress(data, codings, policy.maxContentLength, truncated).then((out) => {
     // A cut-off input ends in the middle of a block: that is our cap, not a broken stream.
     const broken = out.error && !(truncated && /unexpected end/i.test(out.error))
     if (broken) note = join(note, `could not decode the body: ${out.error}`)
-    if (broken && out.data.length === 0) return { ...base, omitted: 'decode-error', note }
+    if (broken && out.data.length === 0) return body(media.type, null, null, size, cutShort, 'decode-error', note)
     return text(out.data, truncated || out.cut || !!broken, note)
   })
+}
+
+/** Every settled body has the same shape, built in one place (and so one hidden class for V8). */
+function body (
+  contentType: string | null, encoding: string | null, text: string | null, size: number | null,
+  truncated: boolean, omitted: OmittedReason | null, note: string | null,
+): SettledBody {
+  return { contentType, encoding, body: text, size, truncated, omitted, note }
 }
 
 /** A Content-Length that disagrees with the bytes that came is worth saying. */

@@ -7,7 +7,7 @@ import { settle, type Policy, type SettledBody } from '../body/policy.js'
 import { parseHeaders } from '../capture/headers.js'
 import type { RawExchange } from '../exchange.js'
 import { SecretSet, type Masker } from '../mask/index.js'
-import type { OutgoingRequestRecord } from '../record.js'
+import type { BodyRecord, Headers, OutgoingRequestRecord } from '../record.js'
 
 /** Synchronous unless a body must be decompressed. */
 export function finalize (ex: RawExchange, policy: Policy, masker: Masker): OutgoingRequestRecord | Promise<OutgoingRequestRecord> {
@@ -27,12 +27,17 @@ export function finalize (ex: RawExchange, policy: Policy, masker: Masker): Outg
   const assemble = (request: SettledBody, response: SettledBody | null): OutgoingRequestRecord => {
     if (request.body !== null) request.body = masker.body(request.body, request.contentType, secrets)
     if (response?.body) response.body = masker.body(response.body, response.contentType, secrets)
-    return record(ex, url, host, path, query, { headers: requestHeaders, ...request },
-      ex.response && response && { ...ex.response, headers: responseHeaders!, ...response }, masker, secrets)
+    const r = ex.response
+    return record(ex, url, host, path, query, withHeaders(requestHeaders, request),
+      r && response && { status: r.status, statusText: r.statusText, httpVersion: r.httpVersion, ...withHeaders(responseHeaders!, response) }, masker, secrets)
   }
   if (request instanceof Promise || response instanceof Promise) return Promise.all([request, response]).then(([a, b]) => assemble(a, b))
   return assemble(request, response)
 }
+
+const withHeaders = (headers: Headers, b: SettledBody): BodyRecord => ({
+  headers, contentType: b.contentType, encoding: b.encoding, body: b.body, size: b.size, truncated: b.truncated, omitted: b.omitted, note: b.note,
+})
 
 function record (
   ex: RawExchange, url: string, host: string, path: string, query: OutgoingRequestRecord['query'],

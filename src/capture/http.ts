@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events'
 import diagnostics from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import type { Exchange } from '../exchange.js'
+import { findHeader } from './headers.js'
 import type { Client } from '../record.js'
 import type { PatchRegistry } from './patches.js'
 import type { Interceptor, Tracker } from './types.js'
@@ -87,7 +88,8 @@ function onResponse ({ request, response }: { request: Req, response: IncomingMe
       httpVersion: response.httpVersion,
       headers: () => response.rawHeaders,
     })
-    const body = ex.responseBody = t.openBody(header(response.headers['content-type']))
+    // rawHeaders, not `headers`: that getter builds the whole header object, which the app may never ask for.
+    const body = ex.responseBody = t.openBody(findHeader(response.rawHeaders, 'content-type'))
     on.call(response, 'data', (chunk: Buffer | string) => {
       try {
         // A string only if the app called setEncoding(); then the bytes are gone and this is their text.
