@@ -88,3 +88,14 @@ export function optionsFromEnv (env: NodeJS.ProcessEnv = process.env): Options {
 
 /** Names read elsewhere, so they are not typos here. */
 const RESERVED = new Set(['DB_SAVE', 'DATABASE_URL', 'MAX_AGE', 'RESET_DB_SAVE_AFTER', 'ADMIN_PASSWORD', 'HANDLER_USE_QUEUE'])
+
+/**
+ * Says which variable set an option, for errors found after parsing (a value out of range):
+ * `options.sampleRate must be …` becomes `LOG_OUTGOING_REQUESTS_SAMPLE_RATE (options.sampleRate) must be …`.
+ */
+export function explainEnvError (message: string): string {
+  return message.replace(/^options\.([\w.[\]]+)/, (whole, path: string) => {
+    const name = Object.keys(TABLE).find((key) => TABLE[key]![0] === path.replace(/\[\d+\].*$/, ''))
+    return name ? `${ENV_PREFIX}${name} (${whole})` : whole
+  })
+}

@@ -5,7 +5,7 @@
  * A bad setting is reported on stderr and recording stays off: the app itself must still start.
  */
 import { workerData } from 'node:worker_threads'
-import { optionsFromEnv } from './env.js'
+import { explainEnvError, optionsFromEnv } from './env.js'
 import { install } from './recorder.js'
 
 // Our own builder thread can inherit the preload (through NODE_OPTIONS); it must not record.
@@ -15,6 +15,6 @@ if (!isBuilderThread) {
   try {
     install({ console: true, ...optionsFromEnv() })
   } catch (err) {
-    process.emitWarning(`log-outgoing-requests is not recording: ${(err as Error).message}`, { code: (err as { code?: string }).code ?? 'LOR_ERR_INTERNAL' })
+    process.emitWarning(`log-outgoing-requests is not recording: ${explainEnvError((err as Error).message)}`, { code: (err as { code?: string }).code ?? 'LOR_ERR_INTERNAL' })
   }
 }
