@@ -162,7 +162,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   // ---- Tracker: called from inside the app's requests ----
 
   private begin (client: Client, method: string, url: string): Exchange | null {
-    if (this.closed) return null
+    // Nobody would see the record: do nothing at all.
+    if (this.closed || (this.sinks.length === 0 && this.options.onRecord === null && this.listenerCount('record') === 0)) return null
     const store = currentStore()
     if (store?.skip) return null
     const o = this.options

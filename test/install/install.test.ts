@@ -191,7 +191,11 @@ describe('flush() and stats()', () => {
   it('stats counts started, recorded, in flight, pending and failed', async () => {
     const recorder = install({ onError: () => {} })
     try {
+      // While nothing would receive a record, nothing is captured at all.
+      await get('fetch', 's0')
+      await recorder.flush()
       assert.deepEqual(recorder.stats(), { started: 0, recorded: 0, dropped: 0, failed: 0, inFlight: 0, pending: 0 })
+      recorder.on('record', () => {})
       await get('fetch', 's1')
       await get('http', 's2')
       await send('undici.request', { method: 'GET', url: `${upstream.refused}/x`, headers: { 'x-case': 's3' } })
