@@ -5,7 +5,8 @@ import type { BodyRecord, Headers, OutgoingRequestRecord } from '../record.js'
  * status, reason, response headers and body, or the error. Used by the console sink and `tail`.
  */
 export function formatText (r: OutgoingRequestRecord, withBody: boolean): string {
-  const lines = [`--> ${r.method} ${r.url} (${r.client}${r.context ? ` ${JSON.stringify(r.context)}` : ''})`]
+  const tags = [r.client, r.chainId && `chain ${r.chainId}`, r.context && JSON.stringify(r.context)].filter(Boolean).join(' ')
+  const lines = [`--> ${r.method} ${r.url} (${tags})`]
   headerLines(lines, r.request.headers)
   if (withBody) bodyLines(lines, r.request)
   if (r.response) {
