@@ -21,6 +21,8 @@ import type { Interceptor, Tracker } from './types.js'
 
 const kExchange = Symbol('log-outgoing-requests.exchange')
 type Req = ClientRequest & { [kExchange]?: Exchange | null, _header?: string | null, reusedSocket?: boolean }
+type Res = IncomingMessage & { [kExchange]?: Exchange }
+type Sock = Socket & { [kExchange]?: Exchange }
 
 const on = EventEmitter.prototype.on
 const responseChannel = diagnostics.channel('http.client.response.finish')
@@ -42,12 +44,22 @@ function begin (req: Req): Exchange | null {
   req[kExchange] = ex
   ex.requestHeaders = () => typeof req._header === 'string' ? req._header : { ...req.getHeaders() }
   if (req.socket) watchSocket(req, ex, req.socket)
-  else on.call(req, 'socket', (socket: Socket) => watchSocket(req, ex, socket))
-  // 'close' is the last event of every request; it settles what no other event did.
-  on.call(req, 'close', () => {
-    if (!ex.done && !ex.response) t.finish(ex, 'complete', (req as any).errored ?? new Error('the request closed before a response'))
-  })
+  else on.call(req, 'socket', onSocket)
+  on.call(req, 'close', onRequestClose)
   return ex
+}
+
+// The listeners below are shared by every exchange (`this` is the emitter), so a request costs no closures.
+
+function onSocket (this: Req, socket: Socket): void {
+  const ex = this[kExchange]
+  if (ex) watchSocket(this, ex, socket)
+}
+
+/** 'close' is the last event of every request; it settles what no other event did. */
+function onRequestClose (this: Req): void {
+  const ex = this[kExchange]
+  if (ex && !ex.done && !ex.response) tracker?.finish(ex, 'complete', (this as any).errored ?? new Error('the request closed before a response'))
 }
 
 function requestUrl (req: Req): string {
@@ -58,13 +70,20 @@ function requestUrl (req: Req): string {
   return `${req.protocol}//${host}${path}`
 }
 
-function watchSocket (req: Req, ex: Exchange, socket: Socket): void {
+function watchSocket (req: Req, ex: Exchange, socket: Sock): void {
   if (req.reusedSocket || (!socket.connecting && !(socket as any).encrypted)) {
     ex.connected = true
     return
   }
   // TLS: the handshake belongs to connecting, so a rejected certificate is a connect-phase error.
-  on.call(socket, (socket as any).encrypted ? 'secureConnect' : 'connect', () => { ex.connected = true })
+  socket[kExchange] = ex
+  on.call(socket, (socket as any).encrypted ? 'secureConnect' : 'connect', onConnected)
+}
+
+function onConnected (this: Sock): void {
+  const ex = this[kExchange]
+  if (ex) ex.connected = true
+  this[kExchange] = undefined
 }
 
 function tap (req: Req, chunk: unknown, encoding: unknown): void {
@@ -77,7 +96,7 @@ function tap (req: Req, chunk: unknown, encoding: unknown): void {
 
 const header = (v: number | string | string[] | undefined): string | undefined => Array.isArray(v) ? v[0] : v === undefined ? undefined : String(v)
 
-function onResponse ({ request, response }: { request: Req, response: IncomingMessage }): void {
+function onResponse ({ request, response }: { request: Req, response: Res }): void {
   try {
     const ex = request[kExchange]
     const t = tracker
@@ -89,27 +108,42 @@ function onResponse ({ request, response }: { request: Req, response: IncomingMe
       headers: () => response.rawHeaders,
     })
     // rawHeaders, not `headers`: that getter builds the whole header object, which the app may never ask for.
-    const body = ex.responseBody = t.openBody(findHeader(response.rawHeaders, 'content-type'))
-    on.call(response, 'data', (chunk: Buffer | string) => {
-      try {
-        // A string only if the app called setEncoding(); then the bytes are gone and this is their text.
-        if (typeof chunk === 'string') body.push(chunk, response.readableEncoding ?? 'utf8')
-        else body.pushShared(chunk)
-      } catch (err) {
-        t.fail(err)
-      }
-    })
-    on.call(response, 'end', () => t.finish(ex, 'complete'))
-    on.call(response, 'close', () => {
-      if (ex.done) return
-      if (response.complete) return t.finish(ex, 'complete')
-      if (response.errored) return t.finish(ex, 'incomplete', response.errored)
-      ex.closeNote = body.size ? 'the response closed before its end' : 'the response closed before it was read'
-      t.finish(ex, body.size ? 'incomplete' : 'not-consumed', (response as any).aborted ? abortedError() : undefined)
-    })
+    ex.responseBody = t.openBody(findHeader(response.rawHeaders, 'content-type'))
+    response[kExchange] = ex
+    on.call(response, 'data', onData)
+    on.call(response, 'end', onEnd)
+    on.call(response, 'close', onResponseClose)
   } catch (err) {
     tracker?.fail(err)
   }
+}
+
+function onData (this: Res, chunk: Buffer | string): void {
+  try {
+    const body = this[kExchange]?.responseBody
+    if (!body) return
+    // A string only if the app called setEncoding(); then the bytes are gone and this is their text.
+    if (typeof chunk === 'string') body.push(chunk, this.readableEncoding ?? 'utf8')
+    else body.pushShared(chunk)
+  } catch (err) {
+    tracker?.fail(err)
+  }
+}
+
+function onEnd (this: Res): void {
+  const ex = this[kExchange]
+  if (ex) tracker?.finish(ex, 'complete')
+}
+
+function onResponseClose (this: Res): void {
+  const ex = this[kExchange]
+  const t = tracker
+  if (!ex || ex.done || !t) return
+  if (this.complete) return t.finish(ex, 'complete')
+  if (this.errored) return t.finish(ex, 'incomplete', this.errored)
+  const seen = ex.responseBody?.size ?? 0
+  ex.closeNote = seen ? 'the response closed before its end' : 'the response closed before it was read'
+  t.finish(ex, seen ? 'incomplete' : 'not-consumed', (this as any).aborted ? abortedError() : undefined)
 }
 
 /** What Node itself reports for a response cut off by the peer. */
