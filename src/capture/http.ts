@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events'
 import diagnostics from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import type { Exchange } from '../exchange.js'
+import { guard } from './guard.js'
 import { findHeader } from './headers.js'
 import type { Client } from '../record.js'
 import type { PatchRegistry } from './patches.js'
@@ -44,8 +45,8 @@ function begin (req: Req): Exchange | null {
   req[kExchange] = ex
   ex.requestHeaders = () => typeof req._header === 'string' ? req._header : { ...req.getHeaders() }
   if (req.socket) watchSocket(req, ex, req.socket)
-  else on.call(req, 'socket', onSocket)
-  on.call(req, 'close', onRequestClose)
+  else on.call(req, 'socket', listeners.socket)
+  on.call(req, 'close', listeners.requestClose)
   return ex
 }
 
@@ -77,7 +78,7 @@ function watchSocket (req: Req, ex: Exchange, socket: Sock): void {
   }
   // TLS: the handshake belongs to connecting, so a rejected certificate is a connect-phase error.
   socket[kExchange] = ex
-  on.call(socket, (socket as any).encrypted ? 'secureConnect' : 'connect', onConnected)
+  on.call(socket, (socket as any).encrypted ? 'secureConnect' : 'connect', listeners.connected)
 }
 
 function onConnected (this: Sock): void {
@@ -97,37 +98,29 @@ function tap (req: Req, chunk: unknown, encoding: unknown): void {
 const header = (v: number | string | string[] | undefined): string | undefined => Array.isArray(v) ? v[0] : v === undefined ? undefined : String(v)
 
 function onResponse ({ request, response }: { request: Req, response: Res }): void {
-  try {
-    const ex = request[kExchange]
-    const t = tracker
-    if (!ex || !t || ex.done) return
-    t.respond(ex, {
-      status: response.statusCode ?? 0,
-      statusText: response.statusMessage ?? '',
-      httpVersion: response.httpVersion,
-      headers: () => response.rawHeaders,
-    })
-    // rawHeaders, not `headers`: that getter builds the whole header object, which the app may never ask for.
-    ex.responseBody = t.openBody(findHeader(response.rawHeaders, 'content-type'))
-    response[kExchange] = ex
-    on.call(response, 'data', onData)
-    on.call(response, 'end', onEnd)
-    on.call(response, 'close', onResponseClose)
-  } catch (err) {
-    tracker?.fail(err)
-  }
+  const ex = request[kExchange]
+  const t = tracker
+  if (!ex || !t || ex.done) return
+  t.respond(ex, {
+    status: response.statusCode ?? 0,
+    statusText: response.statusMessage ?? '',
+    httpVersion: response.httpVersion,
+    headers: () => response.rawHeaders,
+  })
+  // rawHeaders, not `headers`: that getter builds the whole header object, which the app may never ask for.
+  ex.responseBody = t.openBody(findHeader(response.rawHeaders, 'content-type'))
+  response[kExchange] = ex
+  on.call(response, 'data', listeners.data)
+  on.call(response, 'end', listeners.end)
+  on.call(response, 'close', listeners.responseClose)
 }
 
 function onData (this: Res, chunk: Buffer | string): void {
-  try {
-    const body = this[kExchange]?.responseBody
-    if (!body) return
-    // A string only if the app called setEncoding(); then the bytes are gone and this is their text.
-    if (typeof chunk === 'string') body.push(chunk, this.readableEncoding ?? 'utf8')
-    else body.pushShared(chunk)
-  } catch (err) {
-    tracker?.fail(err)
-  }
+  const body = this[kExchange]?.responseBody
+  if (!body) return
+  // A string only if the app called setEncoding(); then the bytes are gone and this is their text.
+  if (typeof chunk === 'string') body.push(chunk, this.readableEncoding ?? 'utf8')
+  else body.pushShared(chunk)
 }
 
 function onEnd (this: Res): void {
@@ -154,12 +147,21 @@ function abortedError (): Error {
 }
 
 function onError ({ request, error }: { request: Req, error: unknown }): void {
-  try {
-    const ex = request[kExchange]
-    if (ex && !ex.done) tracker?.finish(ex, ex.response ? 'incomplete' : 'complete', error)
-  } catch (err) {
-    tracker?.fail(err)
-  }
+  const ex = request[kExchange]
+  if (ex && !ex.done) tracker?.finish(ex, ex.response ? 'incomplete' : 'complete', error)
+}
+
+// Everything that runs inside the app's request, guarded once here.
+const report = (err: unknown): void => tracker?.fail(err)
+const listeners = {
+  socket: guard(onSocket, report),
+  requestClose: guard(onRequestClose, report),
+  connected: guard(onConnected, report),
+  data: guard(onData, report),
+  end: guard(onEnd, report),
+  responseClose: guard(onResponseClose, report),
+  response: guard(onResponse, report) as (message: unknown) => void,
+  error: guard(onError, report) as (message: unknown) => void,
 }
 
 export const httpInterceptor: Interceptor = {
@@ -181,12 +183,12 @@ export const httpInterceptor: Interceptor = {
         return (original as (...args: unknown[]) => unknown).apply(this, arguments as unknown as unknown[])
       } as any)
     }
-    responseChannel.subscribe(onResponse as (m: unknown) => void)
-    errorChannel.subscribe(onError as (m: unknown) => void)
+    responseChannel.subscribe(listeners.response)
+    errorChannel.subscribe(listeners.error)
   },
   dispose () {
-    responseChannel.unsubscribe(onResponse as (m: unknown) => void)
-    errorChannel.unsubscribe(onError as (m: unknown) => void)
+    responseChannel.unsubscribe(listeners.response)
+    errorChannel.unsubscribe(listeners.error)
     tracker = null
   },
 }

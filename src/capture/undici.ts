@@ -14,6 +14,7 @@ import diagnostics from 'node:diagnostics_channel'
 import type { Exchange } from '../exchange.js'
 import type { Client } from '../record.js'
 import { findHeader, pairsToStrings } from './headers.js'
+import { guard } from './guard.js'
 import type { PatchRegistry } from './patches.js'
 import type { Interceptor, Tracker } from './types.js'
 
@@ -106,20 +107,16 @@ function responseChunk (request: UndiciRequest, chunk: Uint8Array): void {
 }
 
 function onCreate ({ request }: { request: UndiciRequest }): void {
-  try {
-    const t = tracker
-    if (!t || request.upgrade || request.method === 'CONNECT') return
-    const client = kindOf(request)
-    if (!client) return
-    const origin = typeof request.origin === 'string' ? request.origin : request.origin.origin
-    const ex = t.begin(client, request.method, origin.replace(/\/$/, '') + request.path)
-    if (!ex) return
-    exchanges.set(request, ex)
-    // Until undici sends them, the headers we know are the ones the request was made with.
-    ex.requestHeaders = () => Array.isArray(request.headers) ? pairsToStrings(request.headers) : request.headers ?? ''
-  } catch (err) {
-    tracker?.fail(err)
-  }
+  const t = tracker
+  if (!t || request.upgrade || request.method === 'CONNECT') return
+  const client = kindOf(request)
+  if (!client) return
+  const origin = typeof request.origin === 'string' ? request.origin : request.origin.origin
+  const ex = t.begin(client, request.method, origin.replace(/\/$/, '') + request.path)
+  if (!ex) return
+  exchanges.set(request, ex)
+  // Until undici sends them, the headers we know are the ones the request was made with.
+  ex.requestHeaders = () => Array.isArray(request.headers) ? pairsToStrings(request.headers) : request.headers ?? ''
 }
 
 function onSendHeaders ({ request, headers }: { request: UndiciRequest, headers: string }): void {
@@ -153,22 +150,18 @@ function withFraming (block: string, request: UndiciRequest, ex: Exchange): stri
 }
 
 function onHeaders ({ request, response }: { request: UndiciRequest, response: { statusCode: number, headers: Buffer[], statusText: string } }): void {
-  try {
-    const ex = exchanges.get(request)
-    const t = tracker
-    if (!ex || !t || ex.done) return
-    // Informational responses (100-continue, 103) precede the real one.
-    if (response.statusCode < 200 && response.statusCode !== 101) return
-    t.respond(ex, {
-      status: response.statusCode,
-      statusText: response.statusText ?? '',
-      httpVersion: '1.1',
-      headers: () => pairsToStrings(response.headers),
-    })
-    ex.responseBody = t.openBody(findHeader(response.headers, 'content-type'))
-  } catch (err) {
-    tracker?.fail(err)
-  }
+  const ex = exchanges.get(request)
+  const t = tracker
+  if (!ex || !t || ex.done) return
+  // Informational responses (100-continue, 103) precede the real one.
+  if (response.statusCode < 200 && response.statusCode !== 101) return
+  t.respond(ex, {
+    status: response.statusCode,
+    statusText: response.statusText ?? '',
+    httpVersion: '1.1',
+    headers: () => pairsToStrings(response.headers),
+  })
+  ex.responseBody = t.openBody(findHeader(response.headers, 'content-type'))
 }
 
 function onTrailers ({ request }: { request: UndiciRequest }): void {
@@ -184,7 +177,9 @@ function onError ({ request, error }: { request: UndiciRequest, error: unknown }
 const onChunkSent = ({ request, chunk }: { request: UndiciRequest, chunk: Uint8Array | string }) => requestChunk(request, chunk)
 const onChunkReceived = ({ request, chunk }: { request: UndiciRequest, chunk: Uint8Array }) => responseChunk(request, chunk)
 
-const subscriptions: Array<[diagnostics.Channel, (message: any) => void]> = [
+// A subscriber that throws would reach the app as an uncaught exception: each one is guarded.
+const report = (err: unknown): void => tracker?.fail(err)
+const subscriptions: Array<[diagnostics.Channel, (message: any) => void]> = ([
   [ch.create, onCreate],
   [ch.sendHeaders, onSendHeaders],
   [ch.headers, onHeaders],
@@ -192,7 +187,7 @@ const subscriptions: Array<[diagnostics.Channel, (message: any) => void]> = [
   [ch.error, onError],
   [ch.chunkSent, onChunkSent],
   [ch.chunkReceived, onChunkReceived],
-]
+] as Array<[diagnostics.Channel, (message: any) => void]>).map(([channel, fn]) => [channel, guard(fn, report)])
 
 export const undiciInterceptor: Interceptor = {
   name: 'undici',
