@@ -40,8 +40,8 @@ export function decodeText (bytes: Uint8Array, charset: string | null, fallback:
   if (d.encoding === 'utf-8') return decodeUtf8(bytes, label, note, partial)
   const text = d.decode(bytes, { stream: partial })
   if (d.encoding.startsWith('utf-16')) {
-    // Only Unicode encodings can be invalid; count the replacements the decoder made that the bytes did not contain.
-    const replaced = countReplacements(text) - countEncodedReplacements(bytes, d.encoding)
+    // Only Unicode encodings can be invalid: count the replacements the decoder made.
+    const replaced = countReplacements(text)
     if (replaced > 0) note = join(note, `invalid ${d.encoding}: ${replaced} sequence(s) replaced with U+FFFD`)
   }
   // Reset a streaming decoder's state for the next use.
@@ -55,7 +55,7 @@ function decodeUtf8 (bytes: Uint8Array, label: string, note: string | null, part
   const end = partial ? completeUtf8Length(buf) : buf.length
   const text = buf.toString('utf8', 0, end)
   if (!isUtf8(buf.subarray(0, end))) {
-    const replaced = countReplacements(text) - countEncodedReplacements(buf.subarray(0, end), 'utf-8')
+    const replaced = countReplacements(text) - countEncodedReplacements(buf.subarray(0, end))
     if (replaced > 0) note = join(note, `invalid utf-8: ${replaced} sequence(s) replaced with U+FFFD`)
   }
   return { text, encoding: label, note }
@@ -79,9 +79,8 @@ function countReplacements (text: string): number {
 }
 
 const UTF8_FFFD = Buffer.from('\uFFFD')
-function countEncodedReplacements (bytes: Uint8Array, encoding: string): number {
-  if (encoding !== 'utf-8') return 0
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+/** U+FFFD characters that the UTF-8 bytes really contain, so they are not counted as invalid input. */
+function countEncodedReplacements (buf: Buffer): number {
   let n = 0
   for (let i = buf.indexOf(UTF8_FFFD); i !== -1; i = buf.indexOf(UTF8_FFFD, i + 1)) n++
   return n

@@ -19,8 +19,8 @@ export class BodyCollector {
   size = 0
   private kept: Buffer[] = []
   private keptBytes = 0
-  /** false once the body is known not to be kept: then only bytes are counted. */
-  keep: boolean
+  /** false when the body is not kept: then only bytes are counted. */
+  readonly keep: boolean
   readonly cap: number
 
   constructor (readonly decision: BodyDecision, cap: number) {

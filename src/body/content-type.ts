@@ -56,5 +56,3 @@ export function matchContentType (type: string | null, rules: readonly ContentTy
   return null
 }
 
-/** JSON bodies are masked by key, so the masker needs to know; covers application/json and any +json. */
-export const isJsonType = (type: string | null): boolean => type !== null && (type === 'application/json' || type.endsWith('+json'))

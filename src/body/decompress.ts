@@ -33,8 +33,6 @@ export function contentCodings (header: string | string[] | undefined): string[]
   return value.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s && s !== 'identity')
 }
 
-export const isSupportedCoding = (coding: string): boolean => coding in FACTORIES
-
 /**
  * Undoes the codings (last applied first) on the zlib thread pool, keeping at most `cap` bytes
  * of output: a small compressed body cannot balloon in memory.
