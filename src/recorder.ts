@@ -1,7 +1,7 @@
 /**
  * install(): wires capture → mask → body policy → sinks, once per process.
  * The capture modules call the Tracker methods from inside the app's requests, so those only
- * assign fields; records are built in batches on a later turn of the event loop (drain()).
+ * assign fields; records are built at the end of that turn of the event loop (drain()).
  */
 import { EventEmitter } from 'node:events'
 import { decide } from './body/policy.js'
@@ -32,9 +32,8 @@ const GLOBAL = Symbol.for('log-outgoing-requests.recorder')
  * (measured: bench/capture); above it, masking and decoding would hold up the app's event loop.
  */
 const HEAVY_BYTES = 32 * 1024
-/** Records are built in batches: at most this many exchanges, waiting at most this long. */
+/** At most this many exchanges are built per turn of the event loop; the rest wait for the next turn. */
 const BATCH_SIZE = 256
-const BATCH_WAIT_MS = 10
 
 export interface RecorderStats {
   /** exchanges seen since install */
@@ -68,9 +67,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private readonly chains = new RedirectChains()
   private readonly idle = new Map<Exchange, number>()
   private queue: Exchange[] = []
-  /** the scheduled drain: a timer while a batch fills, an immediate once it is full */
-  private batchTimer: NodeJS.Timeout | null = null
-  private batchFull: NodeJS.Immediate | null = null
+  /** the scheduled drain, at the end of this turn of the event loop */
+  private drainer: NodeJS.Immediate | null = null
   private sweeper: NodeJS.Timeout | null = null
   private closed = false
   private readonly warned = new Set<string>()
@@ -207,11 +205,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       return
     }
     this.queue.push(ex)
-    // Records are built in batches, a few milliseconds after the exchanges end: building one at a
-    // time between the app's own work costs several times more per record (bench/capture). A full
-    // batch goes at once. The timer is not unref'd: a process that ends on its own still gets its records.
-    if (this.queue.length >= BATCH_SIZE) this.batchFull ??= setImmediate(() => this.drain())
-    else this.batchTimer ??= setTimeout(() => this.drain(), BATCH_WAIT_MS)
+    // Records are built at the end of this turn of the event loop (the check phase), after the app's
+    // callbacks have run: by then the app has usually sent its next request and is waiting on the
+    // network, so the build fills time the app spends waiting. A timer that builds many at once holds
+    // up whatever response arrives meanwhile instead (bench/capture). The immediate is not unref'd:
+    // a process that ends on its own still gets its records.
+    this.drainer ??= setImmediate(this.drainTurn)
   }
 
   private fail (error: unknown): void {
@@ -234,13 +233,16 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
   // ---- off the app's request ----
 
-  /** Hands what finished since the last batch to the builders, as plain data. */
-  private drain (): void {
-    if (this.batchTimer) clearTimeout(this.batchTimer)
-    if (this.batchFull) clearImmediate(this.batchFull)
-    this.batchTimer = this.batchFull = null
-    const batch = this.queue
-    this.queue = []
+  private readonly drainTurn = (): void => {
+    this.drainer = null
+    this.drain(BATCH_SIZE)
+    if (this.queue.length) this.drainer = setImmediate(this.drainTurn)
+  }
+
+  /** Hands up to `limit` finished exchanges, oldest first, to the builders, as plain data. */
+  private drain (limit = Infinity): void {
+    const batch = this.queue.length <= limit ? this.queue : this.queue.slice(0, limit)
+    this.queue = this.queue.length <= limit ? [] : this.queue.slice(limit)
     const light: RawExchange[] = []
     const heavy: RawExchange[] = []
     const transfer: ArrayBuffer[] = []

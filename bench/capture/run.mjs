@@ -34,10 +34,14 @@ const clients = {
   }),
 }
 
+/** µs per request: wall-clock time, and CPU time of this process (every thread, the builder's included). */
 async function round (send) {
+  const cpu = process.cpuUsage()
   const start = process.hrtime.bigint()
   for (let i = 0; i < REQUESTS; i++) await send()
-  return Number(process.hrtime.bigint() - start) / 1e6 / REQUESTS // ms per request
+  const wall = Number(process.hrtime.bigint() - start) / 1e3 / REQUESTS
+  const { user, system } = process.cpuUsage(cpu)
+  return { wall, cpu: (user + system) / REQUESTS }
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -47,6 +51,8 @@ for (const [name, send] of Object.entries(clients)) {
   const off = []
   const on = []
   const ratios = []
+  const cpuOff = []
+  const cpuOn = []
   let recorded = 0
   for (let r = 0; r < ROUNDS; r++) {
     const a = await round(send)
@@ -55,20 +61,22 @@ for (const [name, send] of Object.entries(clients)) {
     const b = await round(send)
     await recorder.flush()
     await recorder.close()
-    off.push(a)
-    on.push(b)
-    ratios.push(b / a)
+    off.push(a.wall)
+    on.push(b.wall)
+    ratios.push(b.wall / a.wall)
+    cpuOff.push(a.cpu)
+    cpuOn.push(b.cpu)
   }
   if (recorded !== REQUESTS * ROUNDS) throw new Error(`${name}: expected ${REQUESTS * ROUNDS} records, got ${recorded}`)
-  results.push({ name, off: median(off), on: median(on), ratio: median(ratios) })
+  results.push({ name, off: median(off), on: median(on), ratio: median(ratios), cpuOff: median(cpuOff), cpuOn: median(cpuOn) })
 }
 server.kill()
 agent.destroy()
 
 const table = [
-  '| client | off (µs/req) | on (µs/req) | added (µs/req) | ratio on/off (median of rounds) |',
-  '| --- | ---: | ---: | ---: | ---: |',
-  ...results.map((r) => `| ${r.name} | ${(r.off * 1000).toFixed(0)} | ${(r.on * 1000).toFixed(0)} | ${((r.on - r.off) * 1000).toFixed(0)} | ${r.ratio.toFixed(3)}× |`),
+  '| client | off (µs/req) | on (µs/req) | ratio on/off (median of rounds) | CPU off (µs/req) | CPU on (µs/req) | CPU added (µs/req) |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...results.map((r) => `| ${r.name} | ${r.off.toFixed(0)} | ${r.on.toFixed(0)} | ${r.ratio.toFixed(3)}× | ${r.cpuOff.toFixed(0)} | ${r.cpuOn.toFixed(0)} | ${(r.cpuOn - r.cpuOff).toFixed(0)} |`),
 ].join('\n')
 const header = `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${REQUESTS} sequential keep-alive POSTs per round, ${ROUNDS} rounds, 1 KB JSON each way, bodies recorded, in-memory sink, builder '${BUILDER}'.`
 console.log(header)

@@ -17,7 +17,8 @@ export interface BodyDecision {
 
 export class BodyCollector {
   size = 0
-  private kept: Buffer[] = []
+  /** bytes, or a string the app wrote, kept whole until the exchange is over */
+  private kept: Array<Buffer | { text: string, encoding: BufferEncoding | undefined }> = []
   private keptBytes = 0
   /** false when the body is not kept: then only bytes are counted. */
   readonly keep: boolean
@@ -42,14 +43,20 @@ export class BodyCollector {
     this.keptBytes += take
   }
 
-  /** A chunk the app handed over (a request body): copied, since the app may reuse or change its buffer. */
+  /**
+   * A chunk the app handed over (a request body). Bytes are copied, since the app may reuse or change
+   * its buffer; a string is immutable, so it is kept as it is and encoded when the exchange is over.
+   */
   push (chunk: Uint8Array | string, encoding?: BufferEncoding): void {
     if (typeof chunk === 'string') {
-      if (!this.keep || this.keptBytes >= this.cap) {
-        this.size += Buffer.byteLength(chunk, encoding)
-        return
-      }
-      chunk = Buffer.from(chunk, encoding)
+      const n = Buffer.byteLength(chunk, encoding)
+      this.size += n
+      if (!this.keep || this.keptBytes >= this.cap || n === 0) return
+      const take = Math.min(n, this.cap - this.keptBytes)
+      // Cut at the cap: only the part that fits is encoded (rare: a single chunk larger than the cap).
+      this.kept.push(take === n ? { text: chunk, encoding } : Buffer.from(chunk, encoding).subarray(0, take))
+      this.keptBytes += take
+      return
     }
     const n = chunk.byteLength
     this.size += n
@@ -61,9 +68,10 @@ export class BodyCollector {
     this.keptBytes += take
   }
 
-  /** Everything kept, as the copies made (each in memory of its own); `complete` says whether it is the whole body. */
+  /** Everything kept, as bytes of its own (copies, or strings encoded now); `complete` says whether it is the whole body. */
   taken (): { chunks: Buffer[], complete: boolean } {
-    return { chunks: this.kept, complete: this.keptBytes === this.size }
+    const chunks = this.kept.map((c) => c instanceof Uint8Array ? c : Buffer.from(c.text, c.encoding))
+    return { chunks, complete: this.keptBytes === this.size }
   }
 
   /** bytes kept so far */
