@@ -38,6 +38,8 @@ export class Exchange {
   /** why the exchange was closed early, for the body note */
   closeNote: string | null = null
   done = false
+  /** the response body's size when the sweeper last looked (recorder.ts), -1 before it has */
+  sweptSize = -1
   chainId: string | null = null
   /** assigned when first needed (a redirect chain), else when the exchange is snapshotted */
   id: string | null = null

@@ -34,6 +34,8 @@ const GLOBAL = Symbol.for('log-outgoing-requests.recorder')
 const HEAVY_BYTES = 32 * 1024
 /** At most this many exchanges are built per turn of the event loop; the rest wait for the next turn. */
 const BATCH_SIZE = 256
+/** How long finished exchanges wait for a request to go out before they are built anyway. */
+const IDLE_WAIT_MS = 5
 
 export interface RecorderStats {
   /** exchanges seen since install */
@@ -65,10 +67,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private readonly interceptors: Interceptor[] = []
   private readonly open = new Set<Exchange>()
   private readonly chains = new RedirectChains()
-  private readonly idle = new Map<Exchange, number>()
   private queue: Exchange[] = []
   /** the scheduled drain, at the end of this turn of the event loop */
   private drainer: NodeJS.Immediate | null = null
+  /** the drain that happens anyway when no request goes out for a while */
+  private waiter: NodeJS.Timeout | null = null
   private sweeper: NodeJS.Timeout | null = null
   private closed = false
   private readonly warned = new Set<string>()
@@ -92,6 +95,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.tracker = {
       begin: (client, method, url) => this.begin(client, method, url),
       openBody: (contentType) => this.openBody(contentType),
+      sent: () => this.sent(),
       respond: (ex, response) => this.respond(ex, response),
       finish: (ex, state, error) => this.finish(ex, state, error),
       fail: (error) => this.fail(error),
@@ -151,6 +155,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       this.finish(ex, ex.responseBody?.size ? 'incomplete' : 'not-consumed')
     }
     await this.flush()
+    if (this.waiter) clearTimeout(this.waiter)
+    this.waiter = null
     await Promise.all([this.inline.close(), this.worker?.close()])
     await Promise.all(this.sinks.map((s) => s.close?.().catch((err) => this.sinkFailed(s, err))))
     const g = globalThis as Record<symbol, unknown>
@@ -183,8 +189,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     ex.ttfbMs = ex.elapsed()
     ex.response = response
     if (response.status >= 300 && response.status < 400) this.chains.expect(ex, response)
-    // Only responses can sit unread; start watching for that.
-    this.idle.set(ex, -1)
+    // Only responses can sit unread; the sweeper watches the open exchanges that have one.
     this.sweeper ??= this.startSweeper()
   }
 
@@ -198,19 +203,24 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       ex.errorPhase = ex.phase()
     }
     this.open.delete(ex)
-    this.idle.delete(ex)
     if (this.queue.length >= MAX_PENDING) {
       this.counts.dropped++
       this.fail(new LorError('LOR_ERR_QUEUE_FULL', `more than ${MAX_PENDING} records waiting; dropping (see stats().dropped)`))
       return
     }
     this.queue.push(ex)
-    // Records are built at the end of this turn of the event loop (the check phase), after the app's
-    // callbacks have run: by then the app has usually sent its next request and is waiting on the
-    // network, so the build fills time the app spends waiting. A timer that builds many at once holds
-    // up whatever response arrives meanwhile instead (bench/capture). The immediate is not unref'd:
-    // a process that ends on its own still gets its records.
-    this.drainer ??= setImmediate(this.drainTurn)
+    // Records are built once the app's next request has gone out (sent()), at the end of that turn of
+    // the event loop: the app is then waiting on the network, and the build fills that wait instead of
+    // holding up a response. Building as soon as an exchange ends would often come first: undici waits
+    // a turn (setImmediate) before it writes the next request on a keep-alive socket. When no request
+    // goes out, a timer builds them anyway. Neither is unref'd: a process that ends on its own still
+    // gets its records.
+    // One timer at a time, never cleared: arming a timer per exchange would cost more than the build.
+    this.waiter ??= setTimeout(this.waited, IDLE_WAIT_MS)
+  }
+
+  private sent (): void {
+    if (this.queue.length) this.drainer ??= setImmediate(this.drainTurn)
   }
 
   private fail (error: unknown): void {
@@ -232,6 +242,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   // ---- off the app's request ----
+
+  private readonly waited = (): void => {
+    this.waiter = null
+    if (this.queue.length && !this.drainer) this.drainTurn()
+  }
 
   private readonly drainTurn = (): void => {
     this.drainer = null
@@ -305,16 +320,19 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private startSweeper (): NodeJS.Timeout {
     const every = Math.max(10, Math.floor(this.options.unconsumedTimeout / 2))
     const timer = setInterval(() => {
-      for (const [ex, lastSize] of this.idle) {
+      let watching = 0
+      for (const ex of this.open) {
+        if (!ex.response) continue
+        watching++
         const size = ex.responseBody?.size ?? 0
-        if (size !== lastSize) {
-          this.idle.set(ex, size)
+        if (size !== ex.sweptSize) {
+          ex.sweptSize = size
           continue
         }
         ex.closeNote = stallNote(ex.client, size)
         this.finish(ex, size ? 'incomplete' : 'not-consumed')
       }
-      if (!this.idle.size) this.stopSweeper()
+      if (!watching) this.stopSweeper()
     }, every)
     timer.unref()
     return timer

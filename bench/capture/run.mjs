@@ -8,8 +8,10 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { install } from '../../dist/index.js'
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 3000)
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7)
+// Blocks of sequential requests, recording off and on in turn (off-on, then on-off, and so on):
+// a pair of blocks takes a second or so, short enough that the machine's drift hits both alike.
+const BLOCK = Number(process.env.BENCH_BLOCK ?? 100)
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 100)
 const WRITE = process.argv.includes('--write')
 const BUILDER = process.env.BENCH_BUILDER ?? 'auto'
 
@@ -35,50 +37,57 @@ const clients = {
 }
 
 /** µs per request: wall-clock time, and CPU time of this process (every thread, the builder's included). */
-async function round (send) {
+async function block (send) {
   const cpu = process.cpuUsage()
   const start = process.hrtime.bigint()
-  for (let i = 0; i < REQUESTS; i++) await send()
-  const wall = Number(process.hrtime.bigint() - start) / 1e3 / REQUESTS
+  for (let i = 0; i < BLOCK; i++) await send()
+  const wall = Number(process.hrtime.bigint() - start) / 1e3 / BLOCK
   const { user, system } = process.cpuUsage(cpu)
-  return { wall, cpu: (user + system) / REQUESTS }
+  return { wall, cpu: (user + system) / BLOCK }
+}
+
+let recorded = 0
+/** A block with recording on: bodies kept, an in-memory sink (a `record` listener), everything flushed before the next block. */
+async function recordedBlock (send) {
+  const recorder = install({ maxContentLength: 524288, builder: BUILDER })
+  recorder.on('record', () => { recorded++ })
+  const result = await block(send)
+  await recorder.flush()
+  await recorder.close()
+  return result
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const results = []
 for (const [name, send] of Object.entries(clients)) {
   for (let i = 0; i < 300; i++) await send() // warm up connections and JIT
+  await recordedBlock(send)
+  recorded = 0
   const off = []
   const on = []
-  const ratios = []
-  const cpuOff = []
-  const cpuOn = []
-  let recorded = 0
-  for (let r = 0; r < ROUNDS; r++) {
-    const a = await round(send)
-    const recorder = install({ maxContentLength: 524288, builder: BUILDER })
-    recorder.on('record', () => { recorded++ }) // the in-memory sink
-    const b = await round(send)
-    await recorder.flush()
-    await recorder.close()
-    off.push(a.wall)
-    on.push(b.wall)
-    ratios.push(b.wall / a.wall)
-    cpuOff.push(a.cpu)
-    cpuOn.push(b.cpu)
+  for (let p = 0; p < PAIRS; p++) {
+    if (p % 2 === 0) {
+      off.push(await block(send))
+      on.push(await recordedBlock(send))
+    } else {
+      on.push(await recordedBlock(send))
+      off.push(await block(send))
+    }
   }
-  if (recorded !== REQUESTS * ROUNDS) throw new Error(`${name}: expected ${REQUESTS * ROUNDS} records, got ${recorded}`)
-  results.push({ name, off: median(off), on: median(on), ratio: median(ratios), cpuOff: median(cpuOff), cpuOn: median(cpuOn) })
+  if (recorded !== BLOCK * PAIRS) throw new Error(`${name}: expected ${BLOCK * PAIRS} records, got ${recorded}`)
+  const wall = (xs) => median(xs.map((x) => x.wall))
+  const cpu = (xs) => median(xs.map((x) => x.cpu))
+  results.push({ name, off: wall(off), on: wall(on), ratio: median(on.map((x, i) => x.wall / off[i].wall)), cpuOff: cpu(off), cpuOn: cpu(on) })
 }
 server.kill()
 agent.destroy()
 
 const table = [
-  '| client | off (µs/req) | on (µs/req) | ratio on/off (median of rounds) | CPU off (µs/req) | CPU on (µs/req) | CPU added (µs/req) |',
+  '| client | off (µs/req) | on (µs/req) | ratio on/off (median of pairs) | CPU off (µs/req) | CPU on (µs/req) | CPU added (µs/req) |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...results.map((r) => `| ${r.name} | ${r.off.toFixed(0)} | ${r.on.toFixed(0)} | ${r.ratio.toFixed(3)}× | ${r.cpuOff.toFixed(0)} | ${r.cpuOn.toFixed(0)} | ${(r.cpuOn - r.cpuOff).toFixed(0)} |`),
 ].join('\n')
-const header = `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${REQUESTS} sequential keep-alive POSTs per round, ${ROUNDS} rounds, 1 KB JSON each way, bodies recorded, in-memory sink, builder '${BUILDER}'.`
+const header = `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${PAIRS} pairs of blocks of ${BLOCK} sequential keep-alive POSTs (${PAIRS * BLOCK} requests each way per client), 1 KB JSON each way, bodies recorded, in-memory sink, builder '${BUILDER}'.`
 console.log(header)
 console.log(table)
 

@@ -80,9 +80,18 @@ export function findHeader (pairs: ArrayLike<string | Uint8Array> | string | nul
   }
   for (let i = 0; i + 1 < pairs.length; i += 2) {
     const k = pairs[i]!
-    if (k.length === name.length && text(k).toLowerCase() === name) return text(pairs[i + 1]!)
+    if (k.length === name.length && (typeof k === 'string' ? k.toLowerCase() === name : bytesNameIs(k, name))) return text(pairs[i + 1]!)
   }
   return undefined
+}
+
+/** Case-insensitive comparison of a name in bytes (undici's header Buffers) with a lower-case name, without making a string. */
+function bytesNameIs (bytes: Uint8Array, name: string): boolean {
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!
+    if ((b >= 0x41 && b <= 0x5a ? b | 0x20 : b) !== name.charCodeAt(i)) return false
+  }
+  return true
 }
 
 /** First value of a header in our map. */

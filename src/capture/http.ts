@@ -87,12 +87,15 @@ function onConnected (this: Sock): void {
   this[kExchange] = undefined
 }
 
-function tap (req: Req, chunk: unknown, encoding: unknown): void {
+/** `last`: this is `end()`, after which the request is out and the app waits. */
+function tap (req: Req, chunk: unknown, encoding: unknown, last: boolean): void {
   const ex = begin(req)
-  if (!ex || ex.done || chunk === undefined || chunk === null || typeof chunk === 'function') return
-  if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) return
-  const body = ex.requestBody ??= tracker!.openBody(header(req.getHeader('content-type')))
-  body.push(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : undefined)
+  if (!ex || ex.done) return
+  if (typeof chunk === 'string' || chunk instanceof Uint8Array) {
+    const body = ex.requestBody ??= tracker!.openBody(header(req.getHeader('content-type')))
+    body.push(chunk, typeof encoding === 'string' ? encoding as BufferEncoding : undefined)
+  }
+  if (last) tracker!.sent(ex)
 }
 
 const header = (v: number | string | string[] | undefined): string | undefined => Array.isArray(v) ? v[0] : v === undefined ? undefined : String(v)
@@ -174,7 +177,7 @@ export const httpInterceptor: Interceptor = {
       patches.wrap(proto, method, (original, active) => function (this: Req, chunk?: unknown, encoding?: unknown) {
         if (active()) {
           try {
-            tap(this, chunk, encoding)
+            tap(this, chunk, encoding, method === 'end')
           } catch (err) {
             tracker?.fail(err)
           }

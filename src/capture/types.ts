@@ -9,6 +9,8 @@ export interface Tracker {
   begin (client: Client, method: string, url: string): Exchange | null
   /** A body starts: decides from its content type whether its bytes are kept, or only counted. */
   openBody (contentType: string | undefined): BodyCollector
+  /** The request went out (its headers are written): the app is about to wait, a good moment for our own work. */
+  sent (ex: Exchange): void
   /** The response headers arrived. */
   respond (ex: Exchange, response: ResponseStart): void
   /** The exchange is over: body ended, cut off, or an error. Idempotent. */

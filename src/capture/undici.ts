@@ -112,7 +112,7 @@ function onCreate ({ request }: { request: UndiciRequest }): void {
   const client = kindOf(request)
   if (!client) return
   const origin = typeof request.origin === 'string' ? request.origin : request.origin.origin
-  const ex = t.begin(client, request.method, origin.replace(/\/$/, '') + request.path)
+  const ex = t.begin(client, request.method, (origin.endsWith('/') ? origin.slice(0, -1) : origin) + request.path)
   if (!ex) return
   exchanges.set(request, ex)
   // Until undici sends them, the headers we know are the ones the request was made with.
@@ -123,6 +123,7 @@ function onSendHeaders ({ request, headers }: { request: UndiciRequest, headers:
   const ex = exchanges.get(request)
   if (!ex) return
   ex.connected = true
+  tracker?.sent(ex)
   // The block as written to the socket, host and all; undici publishes it before adding the framing header.
   ex.requestHeaders = () => withFraming(headers, request, ex)
 }
