@@ -11,7 +11,7 @@ import { install } from '../../dist/index.js'
 // Blocks of sequential requests, recording off and on in turn (off-on, then on-off, and so on):
 // a pair of blocks takes a second or so, short enough that the machine's drift hits both alike.
 const BLOCK = Number(process.env.BENCH_BLOCK ?? 100)
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 100)
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 300)
 const WRITE = process.argv.includes('--write')
 const BUILDER = process.env.BENCH_BUILDER ?? 'auto'
 
