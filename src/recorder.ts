@@ -1,7 +1,7 @@
 /**
  * install(): wires capture → mask → body policy → sinks, once per process.
  * The capture modules call the Tracker methods from inside the app's requests, so those only
- * assign fields; records are built at the end of that turn of the event loop (drain()).
+ * assign fields; records are built once the app has sent its next request, at the end of that turn of the event loop (drain()).
  */
 import { EventEmitter } from 'node:events'
 import { decide } from './body/policy.js'
