@@ -1,4 +1,5 @@
 import type { Headers } from '../record.js'
+import { dict } from '../dict.js'
 
 /**
  * Headers as a stack hands them over: a header block as written to the socket, alternating
@@ -8,7 +9,7 @@ import type { Headers } from '../record.js'
 export type RawHeaders = string | ReadonlyArray<string> | Readonly<Record<string, unknown>>
 
 export function parseHeaders (raw: RawHeaders | null | undefined): Headers {
-  if (raw === null || raw === undefined) return Object.create(null) as Headers
+  if (raw === null || raw === undefined) return dict<string | string[]>()
   if (typeof raw === 'string') return headersFromBlock(raw)
   if (Array.isArray(raw)) return headersFromPairs(raw as readonly string[])
   return headersFromObject(raw as Record<string, unknown>)
@@ -26,7 +27,7 @@ export function pairsToStrings (pairs: ArrayLike<string | Uint8Array>): string[]
  * lower-case names, a repeated header becomes an array, and `set-cookie` is always one.
  */
 export function headersFromPairs (pairs: ArrayLike<string | Uint8Array> | null | undefined): Headers {
-  const out: Headers = Object.create(null)
+  const out: Headers = dict()
   if (!pairs) return out
   for (let i = 0; i + 1 < pairs.length; i += 2) add(out, text(pairs[i]!).toLowerCase(), text(pairs[i + 1]!))
   return out
@@ -34,8 +35,13 @@ export function headersFromPairs (pairs: ArrayLike<string | Uint8Array> | null |
 
 /** Parses a header block as sent on the wire (`GET / HTTP/1.1\r\nHost: …\r\n\r\n`, or without the request line). */
 export function headersFromBlock (block: string): Headers {
-  const out: Headers = Object.create(null)
-  for (const line of block.split('\r\n')) {
+  const out: Headers = dict()
+  // A line at a time, without splitting the block into an array first (this runs for every record).
+  for (let start = 0; start < block.length;) {
+    let end = block.indexOf('\r\n', start)
+    if (end === -1) end = block.length
+    const line = block.slice(start, end)
+    start = end + 2
     const colon = line.indexOf(':')
     if (colon <= 0) continue
     const name = line.slice(0, colon)
@@ -51,7 +57,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 /** From an object such as `req.getHeaders()`: values may be numbers or arrays. */
 export function headersFromObject (obj: Record<string, unknown> | null | undefined): Headers {
-  const out: Headers = Object.create(null)
+  const out: Headers = dict()
   if (!obj) return out
   for (const [name, value] of Object.entries(obj)) {
     if (value === undefined || value === null) continue

@@ -6,6 +6,7 @@
 
 import type { SecretSet } from './secret-set.js'
 import { formDecode, percentEncode } from './percent-encoding.js'
+import { dict } from '../dict.js'
 
 /**
  * Replaces the value of every pair whose decoded name is secret. Empty values stay empty: they
@@ -46,12 +47,12 @@ export function maskForm(
 
 /**
  * Parses form text into decoded names and values; a repeated name becomes an array in order. The
- * result has no prototype, so names like `__proto__` are plain keys.
+ * result inherits nothing (dict.ts), so names like `__proto__` are plain keys.
  * @example
  * parseForm('a=1&a=2&b=x+y') // { a: ['1', '2'], b: 'x y' }
  */
 export function parseForm(text: string): Record<string, string | string[]> {
-  const result: Record<string, string | string[]> = Object.create(null)
+  const result: Record<string, string | string[]> = dict()
   for (let start = 0; start < text.length; ) {
     let end = text.indexOf('&', start)
     if (end === -1) end = text.length

@@ -3,6 +3,7 @@
 import type { Headers } from '../record.js'
 import type { SecretSet } from './secret-set.js'
 import { maskUrl } from './url.js'
+import { dict } from '../dict.js'
 
 /** Headers whose value is a URL, which can carry a token in its query or userinfo (a redirect to `/cb?code=…`). */
 const URL_HEADERS: ReadonlySet<string> = new Set(['location', 'content-location', 'referer'])
@@ -11,7 +12,7 @@ const URL_HEADERS: ReadonlySet<string> = new Set(['location', 'content-location'
 const AUTH_SCHEME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ +/
 
 /**
- * Returns a new header map (without a prototype, so any header name is a plain key). Headers in
+ * Returns a new header map (inheriting nothing, so any header name is a plain key). Headers in
  * `alwaysMasked` (lower-case) or with a secret name have each value replaced by the marker (an empty
  * value stays empty); URL headers get URL masking; the rest are copied. Every masked value goes into `secrets`.
  * @example
@@ -25,26 +26,26 @@ export function maskHeaders(
   marker: string,
   secrets: SecretSet,
 ): Headers {
-  const out: Headers = Object.create(null)
-  const hide = (value: unknown): unknown => hideValue(value, marker, secrets)
-  const maskUrlValue = (value: unknown): unknown =>
-    typeof value === 'string' ? maskUrl(value, isSecretName, marker, secrets).url : value
+  const out: Headers = dict()
   for (const name of Object.keys(headers)) {
     const value = headers[name]
     const lower = name.toLowerCase()
-    if (alwaysMasked.has(lower) || isSecretName(lower)) out[name] = mapValue(value, hide)
-    else if (URL_HEADERS.has(lower)) out[name] = mapValue(value, maskUrlValue)
-    else out[name] = mapValue(value, (item) => item)
+    const how = alwaysMasked.has(lower) || isSecretName(lower) ? 'hide' : URL_HEADERS.has(lower) ? 'url' : 'copy'
+    // A new array even when nothing changes, so the record never shares one with the live request.
+    out[name] = (Array.isArray(value)
+      ? value.map((item) => maskValue(how, item, isSecretName, marker, secrets))
+      : maskValue(how, value, isSecretName, marker, secrets)) as string | string[]
   }
   return out
 }
 
-/**
- * Applies `fn` to a value, or to each element of an array (into a new array, so the record never
- * shares one with the live request). The input is typed, but values come from the app's own objects.
- */
-function mapValue(value: unknown, fn: (value: unknown) => unknown): string | string[] {
-  return (Array.isArray(value) ? value.map(fn) : fn(value)) as string | string[]
+/** The input is typed, but values come from the app's own objects: anything may be there. */
+function maskValue(
+  how: 'hide' | 'url' | 'copy', value: unknown, isSecretName: (name: string) => boolean, marker: string, secrets: SecretSet,
+): unknown {
+  if (how === 'copy') return value
+  if (how === 'url') return typeof value === 'string' ? maskUrl(value, isSecretName, marker, secrets).url : value
+  return hideValue(value, marker, secrets)
 }
 
 /** A non-string value of a secret header (a number set through `setHeader`) is hidden too. */

@@ -12,6 +12,7 @@ import { parseForm } from './form.js'
 import { maskHeaders } from './headers.js'
 import { SecretSet } from './secret-set.js'
 import { maskUrl, splitUrl } from './url.js'
+import { dict } from '../dict.js'
 
 export { SecretSet }
 
@@ -42,7 +43,7 @@ export const DEFAULT_MASK: Readonly<MaskConfig> = Object.freeze({
 
 /**
  * Masks one exchange at a time; pass the same `SecretSet` to every call for one exchange. Empty
- * values are never replaced (they hide nothing). Maps it returns have no prototype, so a name like
+ * values are never replaced (they hide nothing). Maps it returns inherit nothing (dict.ts), so a name like
  * `__proto__` is a plain key.
  */
 export interface Masker {
@@ -135,15 +136,15 @@ export function createMasker(config: Partial<MaskConfig> = {}): Masker {
       try {
         return maskHeaders(headers, isSecretName, alwaysMasked, marker, secrets)
       } catch {
-        return Object.create(null) as Headers
+        return dict<string | string[]>()
       }
     },
     url(url, secrets) {
-      if (typeof url !== 'string') return { url, query: Object.create(null) }
+      if (typeof url !== 'string') return { url, query: dict() }
       try {
         return maskUrl(url, isSecretName, marker, secrets)
       } catch {
-        return { url: marker, query: Object.create(null) }
+        return { url: marker, query: dict() }
       }
     },
     body(text, mediaType, secrets) {
@@ -172,7 +173,7 @@ function createDisabledMasker(config: Readonly<MaskConfig>): Masker {
     headers: (headers) => headers,
     url(url) {
       const search = typeof url === 'string' ? splitUrl(url).search : null
-      return { url, query: search === null ? Object.create(null) : parseForm(search) }
+      return { url, query: search === null ? dict() : parseForm(search) }
     },
     body: (text) => text,
     text: (text) => text,

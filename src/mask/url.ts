@@ -9,6 +9,7 @@
 import type { SecretSet } from './secret-set.js'
 import { maskForm, parseForm } from './form.js'
 import { percentDecode, percentEncode } from './percent-encoding.js'
+import { dict } from '../dict.js'
 
 /** `scheme://`; WHATWG also reads `\` as `/` in special schemes such as http. */
 const SCHEME_AND_SLASHES = /^[A-Za-z][A-Za-z0-9+.-]*:[/\\]{2}/
@@ -35,7 +36,7 @@ export function maskUrl(
 ): MaskedUrl {
   const { head, search, fragment } = splitUrl(url)
   let masked = maskPassword(head, marker, secrets)
-  let query: Record<string, string | string[]> = Object.create(null)
+  let query: Record<string, string | string[]> = dict()
   if (search !== null) {
     const maskedSearch = maskForm(search, isSecretName, marker, secrets)
     query = parseForm(maskedSearch)
