@@ -4,7 +4,7 @@
  * assign fields; records are built once the app has sent its next request, at the end of that turn of the event loop (drain()).
  */
 import { EventEmitter } from 'node:events'
-import { decide } from './body/policy.js'
+import { createDecider } from './body/policy.js'
 import type { BodyCollector } from './body/collector.js'
 import { httpInterceptor } from './capture/http.js'
 import { PatchRegistry } from './capture/patches.js'
@@ -77,6 +77,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private readonly warned = new Set<string>()
   private readonly counts = { started: 0, recorded: 0, dropped: 0, failed: 0 }
   private readonly tracker: Tracker
+  /** the body policy's decision for a Content-Type, remembered per value */
+  private readonly decide: (contentType: string | undefined) => BodyCollector
 
   constructor (options: ResolvedOptions) {
     super({ captureRejections: false })
@@ -88,6 +90,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     }
     const { saveBody, maxContentLength, contentTypes, oversizeBody, decompress } = options
     const policy = { saveBody, maxContentLength, contentTypes, oversizeBody, decompress }
+    this.decide = createDecider(policy)
     this.inline = createInlineBuilder(policy, options.mask, events)
     this.worker = options.builder === 'inline' ? null : createWorkerBuilder(policy, options.mask, events)
     if (options.console) this.sinks.push(createConsoleSink(options.console, options.emitBody))
@@ -182,7 +185,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   private openBody (contentType: string | undefined): BodyCollector {
-    return decide(contentType, this.options)
+    return this.decide(contentType)
   }
 
   private respond (ex: Exchange, response: ResponseStart): void {

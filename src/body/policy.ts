@@ -7,17 +7,38 @@ import type { BodyState, RawBody } from '../exchange.js'
 import type { ResolvedOptions } from '../options.js'
 import type { BodyRecord, Headers, OmittedReason } from '../record.js'
 import { decodeText, join, looksBinary } from './charset.js'
-import { BodyCollector } from './collector.js'
+import { BodyCollector, type BodyDecision } from './collector.js'
 import { matchContentType, parseContentType } from './content-type.js'
 import { contentCodings, decompress } from './decompress.js'
 
 export type Policy = Pick<ResolvedOptions, 'saveBody' | 'maxContentLength' | 'contentTypes' | 'oversizeBody' | 'decompress'>
 
 export function decide (contentType: string | undefined, policy: Policy): BodyCollector {
+  return new BodyCollector(decision(contentType, policy), policy.maxContentLength)
+}
+
+function decision (contentType: string | undefined, policy: Policy): BodyDecision {
   const media = parseContentType(contentType)
   const rule = matchContentType(media.type, policy.contentTypes)
   const omitted = !policy.saveBody ? 'disabled' : !rule ? 'content-type' : null
-  return new BodyCollector({ media, rule, omitted }, policy.maxContentLength)
+  return Object.freeze({ media, rule, omitted })
+}
+
+/**
+ * `decide` for one policy, remembering the decision for each Content-Type value: a service sees few,
+ * and this runs twice inside every request. A new policy needs a new decider.
+ */
+export function createDecider (policy: Policy): (contentType: string | undefined) => BodyCollector {
+  const known = new Map<string | undefined, BodyDecision>()
+  return (contentType) => {
+    let d = known.get(contentType)
+    if (d === undefined) {
+      d = decision(contentType, policy)
+      if (known.size >= 256) known.clear()
+      known.set(contentType, d)
+    }
+    return new BodyCollector(d, policy.maxContentLength)
+  }
 }
 
 /** The body fields of a record, before masking (the caller masks `body`). */
