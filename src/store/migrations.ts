@@ -1,0 +1,104 @@
+/**
+ * Versioned migrations, applied in order by Kysely's Migrator and recorded in a table of ours
+ * (`outgoing_request_migrations`), apart from any the app keeps for itself. A new version is a new
+ * entry at the end of `migrations()`: never edit one that has shipped.
+ */
+import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
+import { LorError } from '../errors.js'
+import { CONFIG_TABLE, LOG_TABLE } from './schema.js'
+import type { Dialect } from './url.js'
+
+export const MIGRATION_TABLE = 'outgoing_request_migrations'
+
+/** Column types that differ between the databases. */
+function types (dialect: Dialect) {
+  return {
+    real: dialect === 'postgres' ? sql`double precision` : dialect === 'mysql' ? sql`double` : sql`real`,
+    /** texts that can be long: MySQL's TEXT stops at 64 KB */
+    longText: dialect === 'mysql' ? sql`longtext` : sql`text`,
+    mediumText: dialect === 'mysql' ? sql`mediumtext` : sql`text`,
+  }
+}
+
+export function migrations (dialect: Dialect): Record<string, Migration> {
+  const t = types(dialect)
+  return {
+    '0001_records_and_config': {
+      async up (db: Kysely<any>) {
+        let table = db.schema.createTable(LOG_TABLE).ifNotExists()
+          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('duration_ms', t.real, (c) => c.notNull())
+          .addColumn('ttfb_ms', t.real)
+          .addColumn('client', 'varchar(16)', (c) => c.notNull())
+          .addColumn('method', 'varchar(32)', (c) => c.notNull())
+          .addColumn('host', 'varchar(255)', (c) => c.notNull())
+          .addColumn('path', t.mediumText, (c) => c.notNull())
+          .addColumn('url', t.mediumText, (c) => c.notNull())
+          .addColumn('status', 'integer')
+          .addColumn('failed', 'smallint', (c) => c.notNull())
+          .addColumn('error_code', 'varchar(64)')
+          .addColumn('chain_id', 'varchar(36)')
+          .addColumn('context', t.mediumText)
+          .addColumn('trace_id', 'varchar(32)')
+          .addColumn('size', 'integer', (c) => c.notNull())
+          .addColumn('record', t.longText, (c) => c.notNull())
+        // An insertion sequence, for following new records (subscribe): start times arrive out of order.
+        // SQLite numbers its rows already (rowid).
+        if (dialect === 'postgres') table = table.addColumn('seq', 'bigserial', (c) => c.notNull().unique())
+        if (dialect === 'mysql') table = table.addColumn('seq', 'bigint', (c) => c.notNull().autoIncrement().unique())
+        // MariaDB's default character set may be latin1, which cannot hold every character of a body.
+        if (dialect === 'mysql') table = table.modifyEnd(sql`default character set utf8mb4 collate utf8mb4_bin`)
+        await table.execute()
+        // The UI's queries: newest first, optionally narrowed by host, status, method or failure, and chains.
+        const index = (name: string, columns: string[]) => db.schema.createIndex(`${LOG_TABLE}_${name}`).on(LOG_TABLE).columns(columns).execute()
+        await index('started', ['started_at', 'id'])
+        await index('host', ['host', 'started_at'])
+        await index('status', ['status', 'started_at'])
+        await index('method', ['method', 'started_at'])
+        await index('failed', ['failed', 'started_at'])
+        await index('chain', ['chain_id'])
+
+        await db.schema.createTable(CONFIG_TABLE).ifNotExists()
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('save_to_db', 'varchar(8)', (c) => c.notNull())
+          .addColumn('save_body', 'varchar(8)', (c) => c.notNull())
+          .addColumn('max_content_length', 'integer')
+          .addColumn('prettify_bodies', 'smallint', (c) => c.notNull())
+          .addColumn('reset_after_minutes', 'integer', (c) => c.notNull())
+          .addColumn('reset_at', 'bigint')
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute()
+        await db.insertInto(CONFIG_TABLE).values({
+          id: 1, save_to_db: 'default', save_body: 'default', max_content_length: null, prettify_bodies: 1, reset_after_minutes: 60, reset_at: null, updated_at: Date.now(),
+        }).execute()
+      },
+    },
+  }
+}
+
+/** Applies every migration not yet applied; throws with the failing migration's name and error. */
+export async function migrate (db: Kysely<any>, dialect: Dialect): Promise<MigrationResultSet> {
+  const result = await migrator(db, dialect).migrateToLatest()
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName
+    throw new LorError('LOR_ERR_MIGRATION', `migration ${failed ?? ''} failed: ${(result.error as Error)?.message ?? result.error}`, { cause: result.error })
+  }
+  return result
+}
+
+/** The names of the migrations not yet applied to this database. */
+export async function pendingMigrations (db: Kysely<any>, dialect: Dialect): Promise<string[]> {
+  const all = await migrator(db, dialect).getMigrations()
+  return all.filter((m) => m.executedAt === undefined).map((m) => m.name)
+}
+
+function migrator (db: Kysely<any>, dialect: Dialect): Migrator {
+  const list = migrations(dialect)
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => list },
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: `${MIGRATION_TABLE}_lock`,
+  })
+}

@@ -1,0 +1,327 @@
+/**
+ * `openStore(url)`: the records in a database, for the background writer, the CLI, the UI and tests.
+ * One API over SQLite, PostgreSQL and MySQL/MariaDB, built with Kysely.
+ * @example
+ * const store = await openStore('sqlite:./outgoing-requests.sqlite')
+ * const { items, nextCursor } = await store.list({ host: 'api.example.com', status: '5xx' }, { limit: 50 })
+ * await store.close()
+ */
+import { Kysely, sql } from 'kysely'
+import { LorError } from '../errors.js'
+import type { OutgoingRequestRecord } from '../record.js'
+import { readConfig, writeConfig, type ConfigPatch, type RuntimeConfig } from './config.js'
+import { createDialect, type DriverOptions } from './drivers.js'
+import { where, toMillis, type RecordFilter } from './filters.js'
+import { migrate, pendingMigrations } from './migrations.js'
+import { fromRow, SUMMARY_COLUMNS, toRow, toSummary, type RecordSummary } from './rows.js'
+import { LOG_TABLE, type Tables } from './schema.js'
+import { parseDatabaseUrl, redactUrl, type Dialect } from './url.js'
+
+export interface StoreOptions extends DriverOptions {
+  /**
+   * Apply pending migrations when the store opens (default true). With false, a database that
+   * needs them is refused with an error that says to run `log-outgoing-requests migrate`.
+   */
+  migrate?: boolean
+}
+
+export interface ListOptions {
+  /** from the previous page's `nextCursor` */
+  cursor?: string | null
+  /** default 50, at most 1000 */
+  limit?: number
+}
+
+export interface Page {
+  items: RecordSummary[]
+  /** pass to the next `list()` call; null on the last page */
+  nextCursor: string | null
+}
+
+export interface PruneOptions {
+  /** delete records that started more than this many days ago; null keeps them (default 1) */
+  maxAgeDays?: number | null
+  /** then keep at most this many records, the newest (default: no cap) */
+  maxRows?: number | null
+  /** rows deleted per statement, so that writers never wait long (default 1000) */
+  batchSize?: number
+  now?: number
+}
+
+export interface HostStats {
+  host: string
+  count: number
+  failed: number
+  /** failed / count */
+  errorRate: number
+  /** requests per second over the window */
+  rate: number
+  p50Ms: number
+  p95Ms: number
+}
+
+/** Rows per INSERT statement, and the most bytes of record JSON in one (MySQL's packet limit is often 16–64 MB). */
+const INSERT_ROWS = 500
+const INSERT_BYTES = 8 * 1024 * 1024
+
+export class Store {
+  readonly dialect: Dialect
+  readonly db: Kysely<Tables>
+  readonly url: string
+
+  constructor (url: string, options: StoreOptions = {}) {
+    const target = parseDatabaseUrl(url)
+    this.url = redactUrl(url)
+    this.dialect = target.dialect
+    this.db = new Kysely<Tables>({ dialect: createDialect(target, options) })
+  }
+
+  /** Applies pending migrations; returns their names. */
+  async migrate (): Promise<string[]> {
+    const result = await migrate(this.db, this.dialect)
+    return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+  }
+
+  async pendingMigrations (): Promise<string[]> {
+    return pendingMigrations(this.db, this.dialect)
+  }
+
+  /**
+   * Saves records. A record already there (a retried batch whose first attempt did commit) is left
+   * as it is, so every record is stored exactly once.
+   */
+  async insert (records: readonly OutgoingRequestRecord[]): Promise<void> {
+    let rows: ReturnType<typeof toRow>[] = []
+    let bytes = 0
+    for (const record of records) {
+      const row = toRow(record)
+      if (rows.length && (rows.length >= INSERT_ROWS || bytes + row.size > INSERT_BYTES)) {
+        await this.insertRows(rows)
+        rows = []
+        bytes = 0
+      }
+      rows.push(row)
+      bytes += row.size
+    }
+    if (rows.length) await this.insertRows(rows)
+  }
+
+  private async insertRows (rows: ReturnType<typeof toRow>[]): Promise<void> {
+    const q = this.db.insertInto(LOG_TABLE).values(rows)
+    if (this.dialect === 'sqlite') await q.orIgnore().execute()
+    else if (this.dialect === 'postgres') await q.onConflict((oc) => oc.column('id').doNothing()).execute()
+    else await q.onDuplicateKeyUpdate({ id: sql`id` }).execute()
+  }
+
+  /** Newest first, a page at a time (keyset pagination: stable while records are being added). */
+  async list (filter: RecordFilter = {}, options: ListOptions = {}): Promise<Page> {
+    const limit = Math.min(Math.max(Math.floor(options.limit ?? 50), 1), 1000)
+    const after = options.cursor ? decodeCursor(options.cursor) : null
+    let q = this.db.selectFrom(LOG_TABLE).select(SUMMARY_COLUMNS).where(where(filter, this.dialect))
+    if (after) {
+      q = q.where((eb) => eb.or([
+        eb('started_at', '<', after.t),
+        eb.and([eb('started_at', '=', after.t), eb('id', '<', after.id)]),
+      ]))
+    }
+    const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
+    const more = rows.length > limit
+    const items = rows.slice(0, limit).map(toSummary)
+    const last = rows[limit - 1]
+    return { items, nextCursor: more && last ? encodeCursor(Number(last.started_at), last.id) : null }
+  }
+
+  /** Every matching record, newest first, read a page at a time (constant memory, for exports). */
+  async * records (filter: RecordFilter = {}, pageSize = 500): AsyncGenerator<OutgoingRequestRecord> {
+    let after: { t: number, id: string } | null = null
+    for (;;) {
+      let q = this.db.selectFrom(LOG_TABLE).select(['id', 'started_at', 'record']).where(where(filter, this.dialect))
+      if (after) {
+        const { t, id } = after
+        q = q.where((eb) => eb.or([eb('started_at', '<', t), eb.and([eb('started_at', '=', t), eb('id', '<', id)])]))
+      }
+      const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(pageSize).execute()
+      for (const row of rows) yield fromRow(row)
+      if (rows.length < pageSize) return
+      const last = rows[rows.length - 1]!
+      after = { t: Number(last.started_at), id: last.id }
+    }
+  }
+
+  async count (filter: RecordFilter = {}): Promise<number> {
+    const row = await this.db.selectFrom(LOG_TABLE).select((eb) => eb.fn.countAll().as('n')).where(where(filter, this.dialect)).executeTakeFirst()
+    return Number(row?.n ?? 0)
+  }
+
+  async get (id: string): Promise<OutgoingRequestRecord | null> {
+    const row = await this.db.selectFrom(LOG_TABLE).select('record').where('id', '=', id).executeTakeFirst()
+    return row ? fromRow(row) : null
+  }
+
+  /**
+   * Per host over a window: request rate, error rate and duration percentiles. Percentiles are computed
+   * here from the window's durations (the databases disagree on percentile functions), at most `sample` newest of them per call.
+   */
+  async stats (window: { from: Date | string | number, to?: Date | string | number }, sample = 100_000): Promise<HostStats[]> {
+    const from = toMillis(window.from, 'from')
+    const to = window.to === undefined ? Date.now() : toMillis(window.to, 'to')
+    const rows = await this.db.selectFrom(LOG_TABLE).select(['host', 'duration_ms', 'failed'])
+      .where('started_at', '>=', from).where('started_at', '<', to)
+      .orderBy('started_at', 'desc').limit(sample).execute()
+    const byHost = new Map<string, { durations: number[], failed: number }>()
+    for (const r of rows) {
+      let h = byHost.get(r.host)
+      if (!h) byHost.set(r.host, h = { durations: [], failed: 0 })
+      h.durations.push(Number(r.duration_ms))
+      h.failed += Number(r.failed)
+    }
+    const seconds = Math.max((to - from) / 1000, 1e-3)
+    return [...byHost].map(([host, { durations, failed }]) => {
+      durations.sort((a, b) => a - b)
+      const count = durations.length
+      return { host, count, failed, errorRate: failed / count, rate: count / seconds, p50Ms: quantile(durations, 0.5), p95Ms: quantile(durations, 0.95) }
+    }).sort((a, b) => b.count - a.count)
+  }
+
+  /** Deletes old records in batches; returns how many. */
+  async prune (options: PruneOptions = {}): Promise<number> {
+    const now = options.now ?? Date.now()
+    const batch = Math.max(1, Math.floor(options.batchSize ?? 1000))
+    const maxAgeDays = options.maxAgeDays === undefined ? 1 : options.maxAgeDays
+    let deleted = 0
+    if (maxAgeDays !== null) {
+      if (!(Number.isFinite(maxAgeDays) && maxAgeDays >= 0)) throw new LorError('LOR_ERR_INVALID_OPTION', 'maxAgeDays must be a non-negative number or null')
+      deleted += await this.deleteBatches((q) => q.where('started_at', '<', now - maxAgeDays * 86_400_000), batch)
+    }
+    const maxRows = options.maxRows ?? null
+    if (maxRows !== null) {
+      if (!(Number.isSafeInteger(maxRows) && maxRows >= 0)) throw new LorError('LOR_ERR_INVALID_OPTION', 'maxRows must be a non-negative integer or null')
+      // The newest row past the cap: it and everything older goes.
+      const edge = await this.db.selectFrom(LOG_TABLE).select(['started_at', 'id'])
+        .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).offset(maxRows).executeTakeFirst()
+      if (edge) {
+        const t = Number(edge.started_at)
+        deleted += await this.deleteBatches((q) => q.where((eb) => eb.or([
+          eb('started_at', '<', t), eb.and([eb('started_at', '=', t), eb('id', '<=', edge.id)]),
+        ])), batch)
+      }
+    }
+    return deleted
+  }
+
+  /** Selects a batch of ids, then deletes them: MySQL allows no LIMIT inside `IN (…)`, and short statements keep locks short. */
+  private async deleteBatches (
+    narrow: (q: ReturnType<Store['idsQuery']>) => ReturnType<Store['idsQuery']>, batch: number,
+  ): Promise<number> {
+    let deleted = 0
+    for (;;) {
+      const ids = (await narrow(this.idsQuery()).limit(batch).execute()).map((r) => r.id)
+      if (ids.length === 0) return deleted
+      const result = await this.db.deleteFrom(LOG_TABLE).where('id', 'in', ids).executeTakeFirst()
+      deleted += Number(result.numDeletedRows)
+      if (ids.length < batch) return deleted
+    }
+  }
+
+  private idsQuery () {
+    return this.db.selectFrom(LOG_TABLE).select('id')
+  }
+
+  getConfig (now?: number): Promise<RuntimeConfig> {
+    return readConfig(this.db, now)
+  }
+
+  setConfig (patch: ConfigPatch, now?: number): Promise<RuntimeConfig> {
+    return writeConfig(this.db, patch, now)
+  }
+
+  /**
+   * Calls `listener` with each record saved from now on (by any process), in the order saved, by
+   * polling every `intervalMs` (default 1000). Returns a function that stops it.
+   * It follows the insertion sequence, not start times: a long request is saved long after it
+   * started, and writers' clocks differ. Writers commit out of sequence order too, so each poll looks
+   * back over the last `LOOK_BACK` sequence numbers and skips the ids it has already passed on.
+   */
+  subscribe (listener: (record: OutgoingRequestRecord) => void, options: { intervalMs?: number, onError?: (err: Error) => void } = {}): () => void {
+    const LOOK_BACK = 10_000
+    let stopped = false
+    let timer: NodeJS.Timeout | null = null
+    let last = 0
+    const seen = new Map<string, number>()
+    const seq = this.dialect === 'sqlite' ? sql<number>`rowid` : sql<number>`seq`
+    const schedule = (): void => {
+      if (!stopped) timer = setTimeout(poll, options.intervalMs ?? 1000)
+    }
+    const poll = async (): Promise<void> => {
+      try {
+        const rows = await this.db.selectFrom(LOG_TABLE).select(['id', 'record', seq.as('n')])
+          .where(seq, '>', last - LOOK_BACK).orderBy(seq).limit(LOOK_BACK + 1000).execute()
+        for (const row of rows) {
+          const n = Number(row.n)
+          last = Math.max(last, n)
+          if (stopped || seen.has(row.id)) continue
+          seen.set(row.id, n)
+          listener(fromRow(row))
+        }
+        for (const [id, n] of seen) if (n <= last - LOOK_BACK) seen.delete(id)
+      } catch (err) {
+        options.onError?.(err as Error)
+      }
+      schedule()
+    }
+    // Only records saved after this call: start from the newest there is.
+    this.db.selectFrom(LOG_TABLE).select((eb) => eb.fn.max(seq).as('n')).executeTakeFirst()
+      .then((row) => { last = Number(row?.n ?? 0); return this.markSeen(seq, last - LOOK_BACK, seen) })
+      .catch((err) => options.onError?.(err as Error))
+      .finally(schedule)
+    return () => {
+      stopped = true
+      if (timer) clearTimeout(timer)
+    }
+  }
+
+  /** The ids already within the look-back window, so that they are not reported as new. */
+  private async markSeen (seq: ReturnType<typeof sql<number>>, from: number, seen: Map<string, number>): Promise<void> {
+    const rows = await this.db.selectFrom(LOG_TABLE).select(['id', seq.as('n')]).where(seq, '>', from).execute()
+    for (const r of rows) seen.set(r.id, Number(r.n))
+  }
+
+  close (): Promise<void> {
+    return this.db.destroy()
+  }
+}
+
+/** Opens a store, migrating it unless told not to. */
+export async function openStore (url: string, options: StoreOptions = {}): Promise<Store> {
+  const store = new Store(url, options)
+  try {
+    if (options.migrate === false) {
+      const pending = await store.pendingMigrations()
+      if (pending.length) {
+        throw new LorError('LOR_ERR_NOT_MIGRATED', `the database ${store.url} needs migrations (${pending.join(', ')}): run \`log-outgoing-requests migrate\``)
+      }
+    } else {
+      await store.migrate()
+    }
+  } catch (err) {
+    await store.close().catch(() => {})
+    throw err
+  }
+  return store
+}
+
+function quantile (sorted: number[], q: number): number {
+  if (sorted.length === 0) return 0
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
+  return sorted[i]!
+}
+
+const encodeCursor = (t: number, id: string): string => Buffer.from(`${t}:${id}`).toString('base64url')
+
+function decodeCursor (cursor: string): { t: number, id: string } {
+  const text = Buffer.from(String(cursor), 'base64url').toString()
+  const colon = text.indexOf(':')
+  const t = Number(text.slice(0, colon))
+  if (colon < 1 || !Number.isSafeInteger(t)) throw new LorError('LOR_ERR_INVALID_OPTION', `not a cursor from list(): ${cursor}`)
+  return { t, id: text.slice(colon + 1) }
+}
