@@ -37,7 +37,7 @@ export function parseDatabaseUrl (url: string): DatabaseTarget {
 
 function checked (url: string): string {
   try {
-    new URL(url) // eslint-disable-line no-new
+    new URL(url)
   } catch {
     throw new InvalidOptionError(`the database URL '${redactUrl(url)}' is not a valid URL`)
   }

@@ -29,7 +29,7 @@ export async function createTestDatabase (dialect: Dialect): Promise<TestDatabas
     return await create(dialect)
   } catch (err) {
     const reason = `${dialect} is not reachable here (${(err as Error).message}); start it or set LOR_TEST_${dialect.toUpperCase()}_URL`
-    if (REQUIRE_DATABASES) throw new Error(`LOR_TEST_REQUIRE_DATABASES=1 but ${reason}`)
+    if (REQUIRE_DATABASES) throw new Error(`LOR_TEST_REQUIRE_DATABASES=1 but ${reason}`, { cause: err })
     return reason
   }
 }
