@@ -1,0 +1,128 @@
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { CSV_COLUMNS, csvField, csvRow, toCsv } from './csv.js'
+import { collect, errorRecord, from, makeRecord } from './fixtures.test-helper.js'
+import type { OutgoingRequestRecord } from '../record.js'
+
+/**
+ * A strict RFC 4180 reader, to read our output back: rows end with CRLF, a quoted field may hold
+ * anything with `"` doubled, and a stray quote or bare line break fails the test.
+ */
+function parseCsv (text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let i = 0
+  while (i < text.length) {
+    let field = ''
+    if (text[i] === '"') {
+      for (i++; ; i++) {
+        assert.ok(i < text.length, 'unterminated quoted field')
+        if (text[i] === '"' && text[i + 1] === '"') { field += '"'; i++ } else if (text[i] === '"') { i++; break } else field += text[i]
+      }
+    } else {
+      while (i < text.length && !',\r\n'.includes(text[i]!)) {
+        assert.notEqual(text[i], '"', `bare quote in an unquoted field at ${i}`)
+        field += text[i++]
+      }
+    }
+    row.push(field)
+    if (text[i] === ',') { i++; continue }
+    assert.equal(text.slice(i, i + 2), '\r\n', `expected CRLF at ${i}`)
+    i += 2
+    rows.push(row)
+    row = []
+  }
+  return rows
+}
+
+async function csv (records: OutgoingRequestRecord[]): Promise<{ text: string, rows: Array<Record<string, string>> }> {
+  const text = (await collect(toCsv(from(records)))).join('')
+  const [header, ...rest] = parseCsv(text)
+  assert.deepEqual(header, CSV_COLUMNS)
+  for (const r of rest) assert.equal(r.length, CSV_COLUMNS.length)
+  return { text, rows: rest.map((r) => Object.fromEntries(CSV_COLUMNS.map((c, i) => [c, r[i]!]))) }
+}
+
+describe('csv', () => {
+  it('writes the header row even for no records', async () => {
+    assert.equal((await collect(toCsv(from([])))).join(''), CSV_COLUMNS.join(',') + '\r\n')
+  })
+
+  it('writes one row per record, columns in order, null as empty', async () => {
+    const ok = makeRecord({ chainId: '01a20136-0000-7000-8000-000000000001' })
+    const failed = errorRecord()
+    const { rows } = await csv([ok, failed])
+    assert.deepEqual(rows[0], {
+      id: ok.id,
+      startedAt: ok.startedAt,
+      durationMs: '6.747',
+      ttfbMs: '6.448',
+      client: 'fetch',
+      method: 'GET',
+      host: 'api.example.com',
+      path: '/v1/items',
+      url: 'https://api.example.com/v1/items?api_key=***hidden***&page=2',
+      status: '200',
+      statusText: 'OK',
+      errorCode: '',
+      errorMessage: '',
+      requestSize: '0',
+      responseSize: '1832',
+      requestContentType: '',
+      responseContentType: 'application/json',
+      chainId: '01a20136-0000-7000-8000-000000000001',
+      context: '{"requestId":"r-42"}',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+    })
+    const row = rows[1]!
+    assert.deepEqual([row.ttfbMs, row.status, row.statusText, row.responseSize, row.responseContentType, row.context, row.traceId],
+      ['', '', '', '', '', '', ''])
+    assert.deepEqual([row.errorCode, row.errorMessage, row.host], ['ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9', 'localhost:9'])
+  })
+
+  it('quotes commas, quotes, CR and LF, and reads back the same text', async () => {
+    const message = 'bad "thing", then\r\nmore\nand\rend'
+    const context = { user: 'O\'Brien, "Bob"', lines: 'a\nb' }
+    const { text, rows } = await csv([errorRecord({ error: { name: 'Error', code: null, message, phase: 'request' }, context })])
+    assert.equal(rows[0]!.errorMessage, message)
+    assert.deepEqual(JSON.parse(rows[0]!.context!), context)
+    assert.ok(text.includes('"bad ""thing"", then\r\nmore\nand\rend"'))
+    assert.equal(csvField('plain text'), 'plain text')
+  })
+
+  it('defuses formula injection in text cells', async () => {
+    const record = makeRecord({
+      method: '@SUM(1+1)',
+      path: '=cmd()',
+      url: 'https://evil.example/=cmd()',
+      request: { headers: { 'x-evil': '=cmd()' } },
+      response: { statusText: '=HYPERLINK("http://evil.example","x")', contentType: '+1' },
+      error: { name: 'Error', code: '-2+3', message: '\t=1+1', phase: 'response' },
+      context: null,
+      traceId: '\r=2',
+    })
+    const { text, rows } = await csv([record])
+    const row = rows[0]!
+    assert.equal(row.method, "'@SUM(1+1)")
+    assert.equal(row.path, "'=cmd()")
+    assert.equal(row.url, 'https://evil.example/=cmd()')
+    assert.equal(row.statusText, '\'=HYPERLINK("http://evil.example","x")')
+    assert.equal(row.responseContentType, "'+1")
+    assert.equal(row.errorCode, "'-2+3")
+    assert.equal(row.errorMessage, "'\t=1+1")
+    assert.equal(row.traceId, "'\r=2")
+    // Headers are no column: the header's value does not reach the CSV at all.
+    assert.equal(text.split('=cmd()').length - 1, 2)
+    // No cell the spreadsheet would read starts with a formula character.
+    for (const cell of Object.values(row)) assert.doesNotMatch(cell, /^[=+\-@\t\r]/)
+  })
+
+  it('keeps the numbers it writes as numbers, negative ones included', () => {
+    assert.equal(csvField(-1.5), '-1.5')
+    assert.equal(csvField(0), '0')
+    assert.equal(csvField('-1.5'), "'-1.5")
+    const row = csvRow(makeRecord({ durationMs: -0.25, ttfbMs: 1e-7, request: { size: 12 } })).split(',')
+    assert.deepEqual([row[2], row[3], row[13]], ['-0.25', '1e-7', '12'])
+  })
+})
