@@ -20,6 +20,8 @@ const bool: Parse = (raw, name) => {
 const int: Parse = (raw, name) => /^\s*\d+\s*$/.test(raw) ? Number(raw) : bad(name, `must be a non-negative integer, not '${raw}'`)
 const num: Parse = (raw, name) => raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : bad(name, `must be a number, not '${raw}'`)
 const str: Parse = (raw) => raw
+/** `none` (or empty) is null: the rule is off. */
+const nullableNum: Parse = (raw, name) => /^\s*(none|null|off)?\s*$/i.test(raw) ? null : num(raw, name)
 const list = (raw: string): string[] => raw.split(',').map((s) => s.trim()).filter(Boolean)
 /** `/pattern/flags` is a RegExp; anything else a literal string. */
 const stringOrRegExp = (s: string, name: string): string | RegExp => {
@@ -60,6 +62,16 @@ const TABLE: Record<string, [string, Parse]> = {
   TRACE_CONTEXT: ['traceContext', bool],
   UNCONSUMED_TIMEOUT: ['unconsumedTimeout', int],
   BUILDER: ['builder', str],
+  DB_SAVE: ['dbSave', bool],
+  DATABASE_URL: ['database', str],
+  MIGRATE: ['migrate', bool],
+  MAX_AGE: ['maxAgeDays', nullableNum],
+  MAX_ROWS: ['maxRows', nullableNum],
+  PRUNE_INTERVAL: ['pruneInterval', nullableNum],
+  WRITER_BATCH_SIZE: ['writer.batchSize', int],
+  WRITER_FLUSH_INTERVAL: ['writer.flushInterval', int],
+  WRITER_MAX_QUEUE: ['writer.maxQueue', int],
+  WRITER_MAX_QUEUE_BYTES: ['writer.maxQueueBytes', int],
 }
 
 /**
@@ -87,7 +99,7 @@ export function optionsFromEnv (env: NodeJS.ProcessEnv = process.env): Options {
 }
 
 /** Names read elsewhere, so they are not typos here. */
-const RESERVED = new Set(['DB_SAVE', 'DATABASE_URL', 'MAX_AGE', 'RESET_DB_SAVE_AFTER', 'ADMIN_PASSWORD', 'HANDLER_USE_QUEUE'])
+const RESERVED = new Set(['RESET_DB_SAVE_AFTER', 'ADMIN_PASSWORD', 'HANDLER_USE_QUEUE'])
 
 /**
  * Says which variable set an option, for errors found after parsing (a value out of range):

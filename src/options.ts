@@ -2,6 +2,8 @@ import type { Writable } from 'node:stream'
 import { InvalidOptionError } from './errors.js'
 import { DEFAULT_MASK, type MaskConfig } from './mask/index.js'
 import type { Client, OutgoingRequestRecord } from './record.js'
+import type { WriterOptions } from './sinks/database.js'
+import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from './store/url.js'
 
 /** One allowlist entry: `application/json`, `text/*` or `application/*+json`, with the encoding used when the header names no charset. */
 export interface ContentTypeRule {
@@ -61,6 +63,26 @@ export interface Options {
    * on the worker; 'inline' none. Env: BUILDER. Default 'auto'.
    */
   builder?: 'auto' | 'worker' | 'inline'
+  /**
+   * Save records to a database. Env: DB_SAVE. Default: true when `database` is given, else false.
+   * With a database but `dbSave: false`, nothing is saved until the runtime switch saveToDb says 'yes'.
+   */
+  dbSave?: boolean
+  /**
+   * `sqlite:<path>`, `postgres://…` or `mysql://…` (MariaDB too). Env: DATABASE_URL.
+   * Default `sqlite:./outgoing-requests.sqlite` when dbSave is on.
+   */
+  database?: string
+  /** Apply pending migrations when the database is first used. Env: MIGRATE. Default true; false demands `log-outgoing-requests migrate`. */
+  migrate?: boolean
+  /** The background writer's batching, queue bounds and retries (see docs/operations.md). */
+  writer?: WriterOptions
+  /** Delete records older than this many days (prune); null keeps them. Env: MAX_AGE. Default 1. */
+  maxAgeDays?: number | null
+  /** Keep at most this many records (prune). Env: MAX_ROWS. Default: no cap. */
+  maxRows?: number | null
+  /** Prune in this process every this many minutes, on an unref'd timer. Env: PRUNE_INTERVAL. Default: off (run `log-outgoing-requests prune`). */
+  pruneInterval?: number | null
   /** Called with every error inside the recorder or a sink. Default: a process warning, once per code. */
   onError?: (error: Error) => void
   /** Called with each record (same as recorder.on('record')). */
@@ -85,6 +107,14 @@ export interface ResolvedOptions {
   readonly traceContext: boolean
   readonly unconsumedTimeout: number
   readonly builder: 'auto' | 'worker' | 'inline'
+  readonly dbSave: boolean
+  /** null when no database is used */
+  readonly database: string | null
+  readonly migrate: boolean
+  readonly writer: Readonly<WriterOptions>
+  readonly maxAgeDays: number | null
+  readonly maxRows: number | null
+  readonly pruneInterval: number | null
   readonly onError: ((error: Error) => void) | null
   readonly onRecord: ((record: OutgoingRequestRecord) => void) | null
 }
@@ -121,6 +151,13 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   traceContext: true,
   unconsumedTimeout: 30000,
   builder: 'auto',
+  dbSave: false,
+  database: null,
+  migrate: true,
+  writer: Object.freeze({}),
+  maxAgeDays: 1,
+  maxRows: null,
+  pruneInterval: null,
   onError: null,
   onRecord: null,
 })
@@ -198,6 +235,45 @@ function consoleOption (v: unknown): false | Required<ConsoleOptions> {
   })
 }
 
+const WRITER_KEYS = ['batchSize', 'flushInterval', 'maxQueue', 'maxQueueBytes', 'retryDelay', 'maxRetryDelay', 'configCacheMs'] as const
+
+function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'dbSave' | 'database' | 'migrate' | 'writer' | 'maxAgeDays' | 'maxRows' | 'pruneInterval'> {
+  if (o.database !== undefined && typeof o.database !== 'string') fail('database', 'must be a database URL string')
+  const dbSave = bool(o.dbSave, 'dbSave', o.database !== undefined)
+  const database = (o.database as string | undefined) ?? (dbSave ? DEFAULT_DATABASE_URL : null)
+  if (database !== null) {
+    try {
+      parseDatabaseUrl(database)
+    } catch (err) {
+      fail('database', (err as Error).message.replace(/^the database URL /, 'URL '))
+    }
+  }
+  const w = o.writer === undefined ? {} : o.writer
+  if (w === null || typeof w !== 'object') fail('writer', 'must be an object')
+  const writer: Record<string, number> = {}
+  for (const key of Object.keys(w as object)) {
+    if (!(WRITER_KEYS as readonly string[]).includes(key)) fail(`writer.${key}`, `is not a known option (known: ${WRITER_KEYS.join(', ')})`)
+    const v = (w as Record<string, unknown>)[key]
+    if (v === undefined) continue
+    writer[key] = Number.isSafeInteger(v) && (v as number) > 0 ? v as number : fail(`writer.${key}`, 'must be a positive integer')
+  }
+  const nullable = (v: unknown, path: string, d: number | null): number | null =>
+    v === undefined ? d : v === null ? null : typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fail(path, 'must be a non-negative number or null')
+  const maxRows = nullable(o.maxRows, 'maxRows', null)
+  if (maxRows !== null && !Number.isSafeInteger(maxRows)) fail('maxRows', 'must be a whole number')
+  const pruneInterval = nullable(o.pruneInterval, 'pruneInterval', null)
+  if (pruneInterval === 0) fail('pruneInterval', 'must be more than 0 minutes, or null')
+  return {
+    dbSave,
+    database,
+    migrate: bool(o.migrate, 'migrate', true),
+    writer: Object.freeze(writer),
+    maxAgeDays: nullable(o.maxAgeDays, 'maxAgeDays', 1),
+    maxRows,
+    pruneInterval,
+  }
+}
+
 const KNOWN = new Set(Object.keys(DEFAULTS))
 
 /** Validates once, at install; the result is frozen. Error messages name the option path. */
@@ -236,6 +312,7 @@ export function resolveOptions (input: Options = {}): ResolvedOptions {
     traceContext: bool(o.traceContext, 'traceContext', true),
     unconsumedTimeout: int(o.unconsumedTimeout, 'unconsumedTimeout', DEFAULTS.unconsumedTimeout),
     builder: oneOf(o.builder, 'builder', 'auto', ['auto', 'worker', 'inline'] as const),
+    ...databaseOptions(o),
     onError: func<(error: Error) => void>(o.onError, 'onError'),
     onRecord: func<(record: OutgoingRequestRecord) => void>(o.onRecord, 'onRecord'),
   })

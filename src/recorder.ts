@@ -19,6 +19,7 @@ import { resolveOptions, type Options, type ResolvedOptions } from './options.js
 import type { Client, Context, OutgoingRequestRecord } from './record.js'
 import { RedirectChains } from './redirects.js'
 import { createConsoleSink } from './sinks/console.js'
+import { createDatabaseSink, type DatabaseSink } from './sinks/database.js'
 import { createLoggerSink } from './sinks/logger.js'
 import type { Sink } from './sinks/types.js'
 
@@ -42,7 +43,7 @@ export interface RecorderStats {
   started: number
   /** records emitted to listeners and sinks */
   recorded: number
-  /** finished exchanges dropped because the pending queue was full */
+  /** records dropped: the recorder's pending queue or the database writer's queue was full */
   dropped: number
   /** sink or listener failures, and errors inside the recorder */
   failed: number
@@ -50,6 +51,14 @@ export interface RecorderStats {
   inFlight: number
   /** finished exchanges not yet emitted */
   pending: number
+  /** records saved to the database */
+  written: number
+  /** records the database refused (each three times) and that were dropped */
+  writeFailed: number
+  /** records waiting for the database writer */
+  queued: number
+  /** records not saved because the saveToDb switch said no */
+  notSaved: number
 }
 
 export interface RecorderEvents {
@@ -63,6 +72,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   /** builds on a worker thread: for big bodies, whose masking and decoding must not hold up the app's event loop */
   private readonly worker: RecordBuilder | null
   private readonly sinks: Sink[] = []
+  /** the database writer, when a database is configured */
+  readonly database: DatabaseSink | null = null
+  private pruner: NodeJS.Timeout | null = null
   private readonly patches = new PatchRegistry()
   private readonly interceptors: Interceptor[] = []
   private readonly open = new Set<Exchange>()
@@ -95,6 +107,17 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.worker = options.builder === 'inline' ? null : createWorkerBuilder(policy, options.mask, events)
     if (options.console) this.sinks.push(createConsoleSink(options.console, options.emitBody))
     if (options.logger) this.sinks.push(createLoggerSink(options.logger, options.logLevel, options.emitBody))
+    if (options.database !== null) {
+      this.database = createDatabaseSink({
+        url: options.database,
+        saveToDb: options.dbSave,
+        saveBody: options.saveBody,
+        ...options.writer,
+        store: { migrate: options.migrate },
+        onError: (err) => this.fail(err),
+      })
+      this.sinks.push(this.database)
+    }
     this.tracker = {
       begin: (client, method, url) => this.begin(client, method, url),
       openBody: (contentType) => this.openBody(contentType),
@@ -108,6 +131,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   /** Starts capturing. Called by install(). */
   start (): this {
     if (!this.options.enabled) return this
+    this.schedulePrune()
     for (const interceptor of INTERCEPTORS) {
       if (!interceptor.predicate(this.options.clients)) continue
       interceptor.setup(this.tracker, this.patches, this.options.clients)
@@ -123,7 +147,17 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   stats (): RecorderStats {
-    return { ...this.counts, inFlight: this.open.size, pending: this.queue.length }
+    const db = this.database?.stats()
+    return {
+      ...this.counts,
+      dropped: this.counts.dropped + (db?.dropped ?? 0),
+      inFlight: this.open.size,
+      pending: this.queue.length,
+      written: db?.written ?? 0,
+      writeFailed: db?.failed ?? 0,
+      queued: db?.queued ?? 0,
+      notSaved: db?.skipped ?? 0,
+    }
   }
 
   /** Records made inside `fn` carry `context` (merged over any outer one). */
@@ -153,6 +187,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     for (const interceptor of this.interceptors.splice(0)) interceptor.dispose()
     this.patches.restore()
     this.stopSweeper()
+    if (this.pruner) clearInterval(this.pruner)
+    this.pruner = null
     for (const ex of [...this.open]) {
       ex.closeNote = 'the recorder closed before the exchange ended'
       this.finish(ex, ex.responseBody?.size ? 'incomplete' : 'not-consumed')
@@ -164,6 +200,22 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     await Promise.all(this.sinks.map((s) => s.close?.().catch((err) => this.sinkFailed(s, err))))
     const g = globalThis as Record<symbol, unknown>
     if (g[GLOBAL] === this) delete g[GLOBAL]
+  }
+
+  /** Retention in this process, when `pruneInterval` is set: one prune at a time, on an unref'd timer. */
+  private schedulePrune (): void {
+    const { pruneInterval, maxAgeDays, maxRows } = this.options
+    const database = this.database
+    if (!database || pruneInterval === null) return
+    let running = false
+    this.pruner = setInterval(() => {
+      if (running) return
+      running = true
+      database.store().then((store) => store.prune({ maxAgeDays, maxRows }))
+        .catch((err) => this.fail(new InternalError(`prune failed: ${(err as Error)?.message ?? err}`, err)))
+        .finally(() => { running = false })
+    }, pruneInterval * 60_000)
+    this.pruner.unref()
   }
 
   // ---- Tracker: called from inside the app's requests ----

@@ -39,7 +39,8 @@ export function createDialect (target: DatabaseTarget, options: DriverOptions = 
       return new PostgresDialect({
         pool: async () => {
           const pg = load<{ Pool: new (config: object) => any }>('pg', 'a postgres:// database URL')
-          const pool = new pg.Pool({ connectionString: target.url, max: poolSize, application_name: 'log-outgoing-requests' })
+          // allowExitOnIdle: idle connections must not keep the app's process alive.
+          const pool = new pg.Pool({ connectionString: target.url, max: poolSize, application_name: 'log-outgoing-requests', allowExitOnIdle: true, connectionTimeoutMillis: 10_000 })
           // An idle client that loses its server emits 'error' on the pool; unhandled, that would crash the app.
           pool.on('error', () => {})
           return pool
@@ -51,6 +52,11 @@ export function createDialect (target: DatabaseTarget, options: DriverOptions = 
           const mysql = load<{ createPool: (config: object) => any }>('mysql2', 'a mysql:// database URL')
           const pool = mysql.createPool({ uri: target.url, connectionLimit: poolSize, supportBigNumbers: true, bigNumberStrings: false, timezone: 'Z' })
           pool.on?.('error', () => {})
+          // As pg's allowExitOnIdle: a connection back in the pool must not keep the app's process alive,
+          // one in use must (or a script that awaits a query would exit in the middle of it).
+          type Conn = { stream?: { ref?: () => void, unref?: () => void } }
+          pool.on?.('release', (connection: Conn) => connection.stream?.unref?.())
+          pool.on?.('acquire', (connection: Conn) => connection.stream?.ref?.())
           return pool
         },
       })

@@ -5,7 +5,10 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely'
 import { InvalidOptionError } from '../errors.js'
 import type { Tables } from './schema.js'
+import { toMillis } from './time.js'
 import type { Dialect } from './url.js'
+
+export { toMillis }
 
 export type StatusClass = '1xx' | '2xx' | '3xx' | '4xx' | '5xx'
 
@@ -31,12 +34,6 @@ export interface RecordFilter {
 }
 
 type Eb = ExpressionBuilder<Tables, 'outgoing_request_logs'>
-
-export function toMillis (value: Date | string | number, name: string): number {
-  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value)
-  if (!Number.isFinite(ms)) throw new InvalidOptionError(`filter.${name} is not a time: ${String(value)}`)
-  return ms
-}
 
 const CLASS = /^([1-5])xx$/i
 

@@ -106,8 +106,9 @@ export class Store {
     if (rows.length) await this.insertRows(rows)
   }
 
-  private async insertRows (rows: ReturnType<typeof toRow>[]): Promise<void> {
-    const q = this.db.insertInto(LOG_TABLE).values(rows)
+  /** Saves rows made by `toRow` as one statement (the writer prepares rows as records arrive). */
+  async insertRows (rows: ReadonlyArray<ReturnType<typeof toRow>>): Promise<void> {
+    const q = this.db.insertInto(LOG_TABLE).values(rows as Array<ReturnType<typeof toRow>>)
     if (this.dialect === 'sqlite') await q.orIgnore().execute()
     else if (this.dialect === 'postgres') await q.onConflict((oc) => oc.column('id').doNothing()).execute()
     else await q.onDuplicateKeyUpdate({ id: sql`id` }).execute()

@@ -194,7 +194,7 @@ describe('flush() and stats()', () => {
       // While nothing would receive a record, nothing is captured at all.
       await get('fetch', 's0')
       await recorder.flush()
-      assert.deepEqual(recorder.stats(), { started: 0, recorded: 0, dropped: 0, failed: 0, inFlight: 0, pending: 0 })
+      assert.deepEqual(recorder.stats(), { started: 0, recorded: 0, dropped: 0, failed: 0, inFlight: 0, pending: 0, written: 0, writeFailed: 0, queued: 0, notSaved: 0 })
       recorder.on('record', () => {})
       await get('fetch', 's1')
       await get('http', 's2')
@@ -207,7 +207,7 @@ describe('flush() and stats()', () => {
       recorder.on('record', () => { throw new Error('listener failure') })
       await get('http', 's5')
       await recorder.flush()
-      assert.deepEqual(recorder.stats(), { started: 5, recorded: 5, dropped: 0, failed: 1, inFlight: 0, pending: 0 })
+      assert.deepEqual(recorder.stats(), { started: 5, recorded: 5, dropped: 0, failed: 1, inFlight: 0, pending: 0, written: 0, writeFailed: 0, queued: 0, notSaved: 0 })
     } finally {
       await recorder.close()
     }
@@ -289,7 +289,7 @@ describe('environment variables', () => {
     assert.throws(() => optionsFromEnv({ LOG_OUTGOING_REQUESTS_IGNORE_HOSTS: '/[/' }), /LOG_OUTGOING_REQUESTS_IGNORE_HOSTS has an invalid RegExp/)
   })
 
-  it('valid variables become options; unrelated and reserved variables are ignored', () => {
+  it('valid variables become options, the database ones included; unrelated and reserved variables are ignored', () => {
     const options = optionsFromEnv({
       PATH: '/usr/bin',
       LOG_OUTGOING_REQUESTS_MAX_CONTENT_LENGTH: ' 1024 ',
@@ -301,6 +301,9 @@ describe('environment variables', () => {
       LOG_OUTGOING_REQUESTS_CLIENTS: 'fetch,http',
       LOG_OUTGOING_REQUESTS_SAMPLE_RATE: '0.25',
       LOG_OUTGOING_REQUESTS_DATABASE_URL: 'postgres://x',
+      LOG_OUTGOING_REQUESTS_MAX_AGE: 'none',
+      LOG_OUTGOING_REQUESTS_WRITER_BATCH_SIZE: '200',
+      LOG_OUTGOING_REQUESTS_ADMIN_PASSWORD: 'reserved for the UI',
     })
     assert.deepEqual(options, {
       maxContentLength: 1024,
@@ -310,6 +313,9 @@ describe('environment variables', () => {
       ignoreHosts: ['localhost:8080', '*.internal', /^db\./i],
       clients: ['fetch', 'http'],
       sampleRate: 0.25,
+      database: 'postgres://x',
+      maxAgeDays: null,
+      writer: { batchSize: 200 },
     })
   })
 })

@@ -1,0 +1,345 @@
+/**
+ * The database sink: a background writer that never slows or breaks the app.
+ *
+ * - Records wait in a queue bounded in records and in bytes; past the bound new ones are dropped and
+ *   counted (`stats().dropped`), so memory never grows without limit.
+ * - They are written in batches, when a batch is full or `flushInterval` after the first one waited.
+ * - A write that fails because the database is unreachable, restarting or locked is retried with
+ *   backoff, as long as it takes: nothing that fits in the queue is lost. Any other failure is
+ *   narrowed down by halving the batch; a record that fails on its own three times is dropped and
+ *   counted (`stats().failed`), so one bad record never blocks the rest (the reference retries such
+ *   a batch forever).
+ * - Runtime switches (saveToDb, saveBody) are read from the database through a short cache; when they
+ *   cannot be read, the recorder's options apply.
+ * - The queue is written out before a process that ends by itself exits (`beforeExit`) and on
+ *   `recorder.close()`. No signal handler is installed: SIGTERM and SIGINT do what they did before,
+ *   and what was still queued is lost then, as with a SIGKILL (see docs/operations.md).
+ */
+import type { OutgoingRequestRecord } from '../record.js'
+import { DEFAULT_CONFIG, type RuntimeConfig } from '../store/config.js'
+import { toRow } from '../store/rows.js'
+import { openStore, type Store, type StoreOptions } from '../store/store.js'
+import { withoutBodies } from './format.js'
+import type { Sink } from './types.js'
+
+type Row = ReturnType<typeof toRow>
+
+export interface WriterOptions {
+  /** records per write; default 500 */
+  batchSize?: number
+  /** the longest a record waits for its batch, in ms; default 1000 */
+  flushInterval?: number
+  /** most records waiting; default 20000 */
+  maxQueue?: number
+  /** most bytes (of record JSON) waiting; default 64 MiB */
+  maxQueueBytes?: number
+  /** first delay before retrying a failed write, in ms, doubled up to `maxRetryDelay`; default 100 */
+  retryDelay?: number
+  /** default 30000 */
+  maxRetryDelay?: number
+  /** how long the runtime switches read from the database are used before they are read again, in ms; default 5000 */
+  configCacheMs?: number
+  /** how long `close()` waits for the queue to be written before it drops the rest (counted), in ms; default 10000 */
+  closeTimeout?: number
+}
+
+export interface DatabaseSinkOptions extends WriterOptions {
+  url: string
+  /** the saveToDb switch's 'default': save unless the UI says otherwise */
+  saveToDb: boolean
+  /** the saveBody switch's 'default' */
+  saveBody: boolean
+  store?: StoreOptions
+  onError: (error: Error) => void
+}
+
+export interface WriterStats {
+  /** records saved */
+  written: number
+  /** records dropped because the queue was full or the writer was closed */
+  dropped: number
+  /** records dropped because the database refused them, each three times */
+  failed: number
+  /** records not saved because the saveToDb switch said no */
+  skipped: number
+  queued: number
+  queuedBytes: number
+}
+
+export interface DatabaseSink extends Sink {
+  flush (): Promise<void>
+  close (): Promise<void>
+  stats (): WriterStats
+  /** The store this sink writes to, once it is open. */
+  store (): Promise<Store>
+}
+
+const ATTEMPTS = 3
+
+export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink {
+  const batchSize = options.batchSize ?? 500
+  const flushInterval = options.flushInterval ?? 1000
+  const maxQueue = options.maxQueue ?? 20_000
+  const maxQueueBytes = options.maxQueueBytes ?? 64 * 1024 * 1024
+  const retryDelay = options.retryDelay ?? 100
+  const maxRetryDelay = options.maxRetryDelay ?? 30_000
+  const configCacheMs = options.configCacheMs ?? 5000
+  const closeTimeout = options.closeTimeout ?? 10_000
+
+  let queue: Row[] = []
+  let queuedBytes = 0
+  const counts = { written: 0, dropped: 0, failed: 0, skipped: 0 }
+  const attempts = new Map<string, number>()
+  let timer: NodeJS.Timeout | null = null
+  let pumping: Promise<void> | null = null
+  let store: Store | null = null
+  let opening: Promise<Store> | null = null
+  let closed = false
+  /** set when close() gave up: the writer stops, and what is left is dropped */
+  let abandoned = false
+  let wake: (() => void) | null = null
+  let config: RuntimeConfig = { ...DEFAULT_CONFIG }
+  let configReadAt = -Infinity
+  let configReading = false
+  let overflowing = false
+  let lastReport = ''
+
+  const report = (message: string, cause?: unknown): void => {
+    const err = new Error(`database ${redacted()}: ${message}`, { cause }) as Error & { code: string }
+    err.code = 'LOR_ERR_DATABASE'
+    options.onError(err)
+  }
+  const redacted = (): string => store?.url ?? options.url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
+
+  function open (): Promise<Store> {
+    if (store) return Promise.resolve(store)
+    opening ??= openStore(options.url, options.store).then((s) => {
+      store = s
+      opening = null
+      return s
+    }, (err) => {
+      opening = null
+      throw err
+    })
+    return opening
+  }
+
+  /** The switches in force, from the cache; a stale cache is refreshed in the background. */
+  function switches (): { save: boolean, body: boolean } {
+    if (performance.now() - configReadAt > configCacheMs && !configReading) refreshConfig()
+    const save = config.saveToDb === 'default' ? options.saveToDb : config.saveToDb === 'yes'
+    const body = config.saveBody === 'default' ? options.saveBody : config.saveBody === 'yes'
+    return { save, body }
+  }
+
+  function refreshConfig (): void {
+    configReading = true
+    open().then((s) => s.getConfig()).then((c) => {
+      config = c
+    }, () => {
+      // Unreadable: the recorder's options apply until it can be read.
+      config = { ...DEFAULT_CONFIG }
+    }).finally(() => {
+      configReading = false
+      configReadAt = performance.now()
+    })
+  }
+
+  function arm (): void {
+    if (timer || closed) return
+    timer = setTimeout(() => {
+      timer = null
+      void pump()
+    }, flushInterval)
+    // A timer alone does not keep the process alive; beforeExit writes what is left.
+    timer.unref()
+  }
+
+  /** Writes until the queue is empty; one pump at a time. */
+  function pump (): Promise<void> {
+    pumping ??= run().finally(() => {
+      pumping = null
+      if (queue.length && !closed) arm()
+    })
+    return pumping
+  }
+
+  async function run (): Promise<void> {
+    // Keeps the process alive while a write is under way (the drivers' idle sockets do not).
+    const alive = setInterval(() => {}, 1 << 30)
+    try {
+      let delay = 0
+      while (queue.length && !abandoned) {
+        if (delay) await pause(delay)
+        if (abandoned) return
+        let s: Store
+        try {
+          s = await open()
+        } catch (err) {
+          delay = next(delay)
+          reportOnce(`cannot open (${(err as Error).message}); retrying in ${delay} ms`, err)
+          continue
+        }
+        const outcome = await writeHead(s, Math.min(batchSize, queue.length))
+        if (outcome !== 'ok') {
+          delay = next(delay)
+          continue
+        }
+        delay = 0
+        lastReport = ''
+      }
+    } finally {
+      clearInterval(alive)
+    }
+  }
+
+  /** A wait between retries that close() can cut short. */
+  function pause (ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms)
+      function done (): void {
+        clearTimeout(t)
+        wake = null
+        resolve()
+      }
+      wake = done
+    })
+  }
+
+  const next = (delay: number): number => Math.min(maxRetryDelay, delay ? delay * 2 : retryDelay)
+
+  /**
+   * Writes the first `n` rows of the queue, halving on a refusal to find the row at fault.
+   * 'ok': all of them are written or dropped; 'transient': stopped at a lost connection; 'refused': a
+   * row was refused and will be tried again after a pause.
+   */
+  async function writeHead (s: Store, n: number): Promise<'ok' | 'transient' | 'refused'> {
+    const rows = queue.slice(0, n)
+    try {
+      await s.insertRows(rows)
+      for (const r of rows) attempts.delete(r.id)
+      consume(n)
+      counts.written += n
+      return 'ok'
+    } catch (err) {
+      if (transient(err)) {
+        reportOnce(`write failed (${(err as Error).message}); retrying`, err)
+        return 'transient'
+      }
+      if (n > 1) {
+        const half = Math.ceil(n / 2)
+        const first = await writeHead(s, half)
+        if (first !== 'ok') return first
+        return writeHead(s, n - half)
+      }
+      const row = rows[0]!
+      const tries = (attempts.get(row.id) ?? 0) + 1
+      if (tries >= ATTEMPTS) {
+        attempts.delete(row.id)
+        consume(1)
+        counts.failed++
+        report(`record ${row.id} was refused ${ATTEMPTS} times and is dropped: ${(err as Error).message}`, err)
+        return 'ok'
+      }
+      attempts.set(row.id, tries)
+      reportOnce(`record ${row.id} was refused (${(err as Error).message}); trying again`, err)
+      return 'refused'
+    }
+  }
+
+  function consume (n: number): void {
+    for (let i = 0; i < n; i++) queuedBytes -= queue[i]!.size
+    queue = queue.slice(n)
+  }
+
+  /** The same failure again and again is reported once until a write succeeds. */
+  function reportOnce (message: string, cause: unknown): void {
+    const key = (cause as Error)?.message ?? message
+    if (key === lastReport) return
+    lastReport = key
+    report(message, cause)
+  }
+
+  const onBeforeExit = (): void => {
+    if (queue.length && !pumping) void pump()
+  }
+  process.on('beforeExit', onBeforeExit)
+
+  return {
+    name: 'database',
+    write (record: OutgoingRequestRecord) {
+      const { save, body } = switches()
+      if (!save) {
+        counts.skipped++
+        return
+      }
+      if (closed) {
+        counts.dropped++
+        return
+      }
+      const row = toRow(body ? record : withoutBodies(record))
+      if (queue.length >= maxQueue || queuedBytes + row.size > maxQueueBytes) {
+        counts.dropped++
+        if (!overflowing) report(`the queue is full (${queue.length} records, ${queuedBytes} bytes); dropping records until it drains (see stats().dropped)`)
+        overflowing = true
+        return
+      }
+      overflowing = false
+      queue.push(row)
+      queuedBytes += row.size
+      if (queue.length >= batchSize) void pump()
+      else arm()
+      // Open early, so that the first batch does not wait for the migrations.
+      if (!store && !opening) open().catch(() => {})
+    },
+    async flush () {
+      if (timer) clearTimeout(timer)
+      timer = null
+      while (queue.length || pumping) await pump()
+    },
+    async close () {
+      if (timer) clearTimeout(timer)
+      timer = null
+      const written = await within(this.flush().then(() => true), closeTimeout, false)
+      closed = true
+      process.off('beforeExit', onBeforeExit)
+      if (!written && queue.length) {
+        abandoned = true
+        const lost = queue.length
+        counts.dropped += lost
+        consume(lost)
+        report(`closed with ${lost} record(s) not written after ${closeTimeout} ms; they are dropped (see stats().dropped)`)
+        wake?.()
+      }
+      // A write stuck on a dead connection must not hold close() up.
+      const s = store ?? await within(opening ?? Promise.resolve(null), 1000, null).catch(() => null)
+      await within(s?.close() ?? Promise.resolve(), 1000, undefined).catch(() => {})
+      store = null
+    },
+    stats: () => ({ ...counts, queued: queue.length, queuedBytes }),
+    store: open,
+  }
+}
+
+/** `promise`, or `fallback` once `ms` have passed. */
+function within<T> (promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let t: NodeJS.Timeout | undefined
+  return Promise.race([promise, new Promise<T>((resolve) => { t = setTimeout(() => resolve(fallback), ms) })]).finally(() => clearTimeout(t))
+}
+
+/** Codes of failures that pass: the database is down, restarting, overloaded or locked. */
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_SERVER_SHUTDOWN',
+  'SQLITE_BUSY', 'SQLITE_LOCKED',
+  // PostgreSQL SQLSTATEs: connection exceptions, shutdown, too many connections, serialization and deadlock.
+  '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300', '40001', '40P01',
+])
+const TRANSIENT_MESSAGE = /connection (terminated|refused|lost|closed|ended)|terminating connection|timeout|timed out|database is locked|database is busy|pool is closed|cannot enqueue|ECONNRESET|ECONNREFUSED|the database system is (starting up|shutting down)/i
+
+export function transient (err: unknown): boolean {
+  const e = err as { code?: unknown, errno?: unknown, message?: unknown, errors?: unknown[] }
+  if (typeof e?.code === 'string' && TRANSIENT_CODES.has(e.code)) return true
+  if (Array.isArray(e?.errors) && e.errors.some(transient)) return true
+  return typeof e?.message === 'string' && TRANSIENT_MESSAGE.test(e.message)
+}

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict'
+import { once } from 'node:events'
+import net from 'node:net'
+import { after, before, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { install, type OutgoingRequestRecord } from '../../src/index.js'
+import { createDatabaseSink, transient } from '../../src/sinks/database.js'
+import { openStore, type Store } from '../../src/store/store.js'
+import { startUpstream, type Upstream } from '../fixtures/upstream.js'
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
+import { makeRecord } from './records.js'
+
+let upstream: Upstream
+before(async () => { upstream = await startUpstream() })
+after(async () => { await upstream.close() })
+
+const until = async (check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> => {
+  const end = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await sleep(10)
+  }
+}
+
+for (const dialect of DIALECTS) {
+  const made = await createTestDatabase(dialect)
+  describe(`database writer on ${dialect}`, { skip: typeof made === 'string' ? made : false }, () => {
+    const database = made as TestDatabase
+    let store: Store
+    before(async () => { store = await openStore(database.url) })
+    after(async () => {
+      await store?.close()
+      await database.drop()
+    })
+
+    it('saves every record the recorder makes, exactly as emitted, and counts them', async () => {
+      const errors: Error[] = []
+      const recorder = install({ database: database.url, writer: { flushInterval: 20 }, onError: (e) => errors.push(e) })
+      const emitted: OutgoingRequestRecord[] = []
+      recorder.on('record', (r) => emitted.push(r))
+      try {
+        await recorder.runWithContext({ suite: `writer-${dialect}` }, async () => {
+          for (let i = 0; i < 5; i++) await (await fetch(`${upstream.http}/json?i=${i}`)).text()
+          await fetch(upstream.refused).catch(() => {})
+        })
+        await recorder.flush()
+        assert.equal(emitted.length, 6)
+        const stats = recorder.stats()
+        assert.deepEqual([stats.written, stats.queued, stats.writeFailed, stats.dropped], [6, 0, 0, 0])
+        for (const r of emitted) assert.deepEqual(await store.get(r.id), JSON.parse(JSON.stringify(r)))
+        assert.equal(await store.count({ context: { suite: `writer-${dialect}` } }), 6)
+        assert.equal(await store.count({ context: { suite: `writer-${dialect}` }, failed: true }), 1)
+      } finally {
+        await recorder.close()
+      }
+      assert.deepEqual(errors, [])
+    })
+
+    it('follows the runtime switches: saveToDb no, then yes over dbSave false; saveBody no strips bodies', async () => {
+      const sink = createDatabaseSink({ url: database.url, saveToDb: true, saveBody: true, flushInterval: 10, configCacheMs: 0, onError: (e) => { throw e } })
+      try {
+        const host = `switch-${dialect}.example`
+        await store.setConfig({ saveToDb: 'no' })
+        sink.write(makeRecord({ host })) // read before the first config read completes: the options apply
+        await sink.flush()
+        await until(async () => { sink.write(makeRecord({ host: 'probe.example' })); await sink.flush(); return sink.stats().skipped > 0 })
+        const skippedBefore = sink.stats().skipped
+        sink.write(makeRecord({ host }))
+        await sink.flush()
+        assert.equal(sink.stats().skipped, skippedBefore + 1)
+        await store.setConfig({ saveToDb: 'default', saveBody: 'no' })
+        await until(async () => { sink.write(makeRecord({ host: 'probe2.example' })); await sink.flush(); return (await store.list({ host: 'probe2.example' }, { limit: 1 })).items.length > 0 && (await store.get((await store.list({ host: 'probe2.example' }, { limit: 1 })).items[0]!.id))!.response!.body === null })
+        const stripped = makeRecord({ host })
+        sink.write(stripped)
+        await sink.flush()
+        const saved = await store.get(stripped.id)
+        assert.equal(saved!.response!.body, null)
+        assert.equal(saved!.response!.omitted, 'disabled')
+        assert.equal(saved!.response!.size, stripped.response!.size, 'the size stays')
+      } finally {
+        await store.setConfig({ saveToDb: 'default', saveBody: 'default' })
+        await sink.close()
+      }
+      const off = createDatabaseSink({ url: database.url, saveToDb: false, saveBody: true, flushInterval: 10, configCacheMs: 0, onError: () => {} })
+      try {
+        await store.setConfig({ saveToDb: 'yes' })
+        const host = `override-${dialect}.example`
+        await until(async () => { off.write(makeRecord({ host })); await off.flush(); return (await store.count({ host })) > 0 })
+      } finally {
+        await store.setConfig({ saveToDb: 'default' })
+        await off.close()
+      }
+    })
+
+    it('bounds its queue in records and bytes, and counts what it drops', async () => {
+      // A database that cannot be reached: nothing drains.
+      const unreachable = dialect === 'sqlite' ? 'postgres://postgres@127.0.0.1:1/none' : database.url.replace(/:\d+\//, ':1/')
+      const errors: Error[] = []
+      const sink = createDatabaseSink({ url: unreachable, saveToDb: true, saveBody: true, maxQueue: 10, maxQueueBytes: 1 << 30, flushInterval: 10_000, retryDelay: 10_000, closeTimeout: 300, onError: (e) => errors.push(e) })
+      for (let i = 0; i < 100; i++) sink.write(makeRecord())
+      assert.deepEqual([sink.stats().queued, sink.stats().dropped], [10, 90])
+      const bytes = createDatabaseSink({ url: unreachable, saveToDb: true, saveBody: true, maxQueue: 1000, maxQueueBytes: 5000, flushInterval: 10_000, retryDelay: 10_000, closeTimeout: 300, onError: () => {} })
+      for (let i = 0; i < 20; i++) bytes.write(makeRecord())
+      const s = bytes.stats()
+      assert.ok(s.queuedBytes <= 5000 && s.queued > 0 && s.queued + s.dropped === 20, JSON.stringify(s))
+      assert.equal(errors.filter((e) => /queue is full/.test(e.message)).length, 1, 'reported once per overflow')
+      for (const e of errors) assert.doesNotMatch(e.message, /:[^:@/]+@127/, 'no password in messages')
+      // close() does not wait forever for a database that never comes: it drops the rest, and says so.
+      const before = errors.length
+      await Promise.all([sink.close(), bytes.close()])
+      assert.equal(sink.stats().dropped, 100)
+      assert.equal(sink.stats().queued, 0)
+      assert.match(errors.slice(before).map((e) => e.message).join('\n'), /closed with 10 record\(s\) not written/)
+    })
+  })
+}
+
+/** A TCP proxy in front of a database server that the test can take down and bring back, as an outage would. */
+async function outageProxy (target: number): Promise<{ port: number, down (): Promise<void>, up (): Promise<void>, close (): Promise<void> }> {
+  const sockets = new Set<net.Socket>()
+  let server: net.Server
+  const listen = async (port: number): Promise<number> => {
+    server = net.createServer((client) => {
+      const upstreamSocket = net.connect(target, '127.0.0.1')
+      for (const s of [client, upstreamSocket]) {
+        sockets.add(s)
+        s.on('close', () => sockets.delete(s))
+        s.on('error', () => {})
+      }
+      client.pipe(upstreamSocket).pipe(client)
+    })
+    server.listen(port, '127.0.0.1')
+    await once(server, 'listening')
+    return (server.address() as net.AddressInfo).port
+  }
+  const port = await listen(0)
+  const down = async (): Promise<void> => {
+    for (const s of sockets) s.destroy()
+    await new Promise((resolve) => server.close(resolve))
+  }
+  return { port, down, up: async () => { await listen(port) }, close: down }
+}
+
+for (const dialect of ['postgres', 'mysql'] as const) {
+  const made = await createTestDatabase(dialect)
+  describe(`database writer on ${dialect}, through an outage`, { skip: typeof made === 'string' ? made : false }, () => {
+    const database = made as TestDatabase
+    after(async () => { await database.drop() })
+
+    it('loses nothing that fit in the queue while the database was down, and writes each record once', async () => {
+      const url = new URL(database.url)
+      const proxy = await outageProxy(Number(url.port))
+      url.port = String(proxy.port)
+      const errors: Error[] = []
+      const sink = createDatabaseSink({ url: url.href, saveToDb: true, saveBody: true, batchSize: 50, flushInterval: 10, retryDelay: 20, maxRetryDelay: 200, onError: (e) => errors.push(e) })
+      const host = 'outage.example'
+      try {
+        for (let i = 0; i < 100; i++) sink.write(makeRecord({ host }))
+        await sink.flush()
+        assert.equal(sink.stats().written, 100)
+        await proxy.down()
+        const during = Date.now()
+        for (let i = 0; i < 300; i++) {
+          sink.write(makeRecord({ host }))
+          if (i % 50 === 0) await sleep(100)
+        }
+        await sleep(Math.max(0, 2000 - (Date.now() - during)))
+        assert.ok(sink.stats().queued > 0, 'held while down')
+        await proxy.up()
+        await sink.flush()
+        assert.deepEqual([sink.stats().written, sink.stats().queued, sink.stats().dropped, sink.stats().failed], [400, 0, 0, 0])
+        assert.ok(errors.length >= 1 && errors.every((e) => transient(e.cause)), errors.map((e) => e.message).join('\n'))
+      } finally {
+        await sink.close()
+        await proxy.close()
+      }
+      const store = await openStore(database.url)
+      try {
+        assert.equal(await store.count({ host }), 400, 'every record exactly once')
+      } finally {
+        await store.close()
+      }
+    })
+  })
+}
+
+{
+  const made = await createTestDatabase('postgres')
+  describe('database writer: a record the database refuses', { skip: typeof made === 'string' ? made : false }, () => {
+    const database = made as TestDatabase
+    after(async () => { await database.drop() })
+
+    it('is tried three times, dropped and counted; the rest of its batch is written', async () => {
+      const errors: Error[] = []
+      const sink = createDatabaseSink({ url: database.url, saveToDb: true, saveBody: true, flushInterval: 10, retryDelay: 5, onError: (e) => errors.push(e) })
+      // PostgreSQL text cannot hold NUL: the row is refused whatever the connection does.
+      const bad = makeRecord({ host: 'poison.example', path: '/nul\u0000here' })
+      const good = Array.from({ length: 9 }, () => makeRecord({ host: 'poison.example' }))
+      try {
+        for (const r of [...good.slice(0, 4), bad, ...good.slice(4)]) sink.write(r)
+        await sink.flush()
+        assert.deepEqual([sink.stats().written, sink.stats().failed, sink.stats().queued], [9, 1, 0])
+        assert.equal(errors.filter((e) => e.message.includes(`record ${bad.id} was refused 3 times`)).length, 1)
+      } finally {
+        await sink.close()
+      }
+      const store = await openStore(database.url)
+      try {
+        assert.deepEqual((await store.list({ host: 'poison.example' })).items.map((i) => i.id).sort(), good.map((r) => r.id).sort())
+      } finally {
+        await store.close()
+      }
+    })
+  })
+}
