@@ -1,21 +1,19 @@
 #!/usr/bin/env node
 /**
- * The `log-outgoing-requests` command. The data commands (migrate, prune, export, tail, stats,
- * serve) arrive with the store and the UI; until then it explains how to start recording.
+ * The `log-outgoing-requests` command: migrate, prune, export, tail, stats (program.ts builds it).
+ * It sets the exit code rather than calling process.exit(), so stdout is flushed before it ends.
  */
 import { createRequire } from 'node:module'
-import { Command } from 'commander'
+import { run } from './program.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
-export function createProgram (): Command {
-  return new Command('log-outgoing-requests')
-    .description('Record every outgoing HTTP request of a Node.js process.\n\n' +
-      'Start recording with no code change:\n' +
-      '  node --import log-outgoing-requests/register app.js\n\n' +
-      'Settings come from LOG_OUTGOING_REQUESTS_* environment variables (see the README).')
-    .version(version)
-    .showHelpAfterError()
-}
+// A reader that goes away (`… --help | head`) is no error: the commands stop writing when it happens.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') return
+  process.stderr.write(`error: cannot write to stdout: ${err.message}\n`)
+  process.exitCode = 1
+})
 
-await createProgram().parseAsync(process.argv)
+const code = await run(process.argv.slice(2), { version })
+process.exitCode = Number(process.exitCode ?? 0) || code

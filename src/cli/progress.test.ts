@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict'
+import { PassThrough } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, it } from 'node:test'
+import { createProgress } from './progress.js'
+
+function terminal (): { stream: PassThrough & { isTTY: boolean }, text: () => string } {
+  const stream = Object.assign(new PassThrough(), { isTTY: true })
+  let text = ''
+  stream.setEncoding('utf8').on('data', (s: string) => { text += s })
+  return { stream, text: () => text }
+}
+
+describe('progress', () => {
+  it('redraws one line while counting, and erases it at the end', async () => {
+    const { stream, text } = terminal()
+    const progress = createProgress(stream, true, 10)
+    for (let i = 0; i < 5; i++) progress.add()
+    await sleep(40)
+    progress.done()
+    await sleep(0)
+    assert.equal(progress.count(), 5)
+    const erase = '\r\u001b[K'
+    assert.ok(text().startsWith(`${erase}Exported 5 record(s)…`), JSON.stringify(text()))
+    assert.equal(text().split(erase).filter(Boolean).every((s) => s === 'Exported 5 record(s)…'), true)
+    assert.ok(text().endsWith(`record(s)…${erase}`), 'erased at the end')
+    const after = text()
+    await sleep(30)
+    assert.equal(text(), after, 'nothing after done()')
+  })
+
+  it('disabled, it only counts', async () => {
+    const { stream, text } = terminal()
+    const progress = createProgress(stream, false, 10)
+    progress.add()
+    await sleep(30)
+    progress.done()
+    assert.equal(progress.count(), 1)
+    assert.equal(text(), '')
+  })
+
+  it('a quick export draws nothing at all', async () => {
+    const { stream, text } = terminal()
+    const progress = createProgress(stream, true, 1000)
+    progress.add()
+    progress.done()
+    await sleep(0)
+    assert.equal(text(), '')
+  })
+})
