@@ -202,3 +202,11 @@ for (const dialect of DIALECTS) {
     })
   })
 }
+
+describe('the SQLite driver', () => {
+  it('is node:sqlite from Node 24 (no flag, no warning), better-sqlite3 before', async () => {
+    const { sqliteDriverName } = await import('../../src/store/drivers.js')
+    const major = Number(process.versions.node.split('.')[0])
+    assert.equal(sqliteDriverName(), major >= 24 ? 'node:sqlite' : 'better-sqlite3')
+  })
+})
