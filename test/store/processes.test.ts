@@ -1,0 +1,142 @@
+/**
+ * The writer in real processes: a process that ends by itself saves its queue; signals do what they
+ * did without the recorder; several processes writing to one database at once store every record once.
+ */
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { openStore } from '../../src/store/store.js'
+import { startUpstream, type Upstream } from '../fixtures/upstream.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const dist = (file: string): string => JSON.stringify(pathToFileURL(join(ROOT, 'dist', file)).href)
+
+let upstream: Upstream
+let dir: string
+before(async () => {
+  upstream = await startUpstream()
+  dir = await mkdtemp(join(tmpdir(), 'lor-processes-'))
+})
+after(async () => {
+  await upstream.close()
+  await rm(dir, { recursive: true, force: true })
+})
+
+interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
+
+/** Runs `node [...args]` with none of our variables but `env`; `onReady` runs once the child prints `ready`. */
+async function node (args: string[], env: Record<string, string>, onReady?: (child: ReturnType<typeof spawn>) => void): Promise<Exit> {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) =>
+    !name.startsWith('LOG_OUTGOING_REQUESTS_') && name !== 'NODE_OPTIONS' && name !== 'NODE_TEST_CONTEXT'))
+  const child = spawn(process.execPath, args, { cwd: dir, env: { ...clean, UPSTREAM: upstream.http, ...env } })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => {
+    stdout += d
+    if (onReady && stdout.includes('ready')) {
+      const ready = onReady
+      onReady = undefined
+      ready(child)
+    }
+  })
+  child.stderr.on('data', (d) => { stderr += d })
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null]
+  clearTimeout(killer)
+  return { code, signal, stdout, stderr }
+}
+
+describe('the writer in real processes', () => {
+  it('a process that ends by itself saves its queue first, even with a long flush interval (register, env only)', async () => {
+    const db = join(dir, 'exit.sqlite')
+    const app = join(dir, 'exit.mjs')
+    await writeFile(app, `
+for (let i = 0; i < 3; i++) await (await fetch(process.env.UPSTREAM + '/json?i=' + i)).text()
+`)
+    const started = Date.now()
+    const exit = await node(['--import', JSON.parse(dist('register.js')), app], {
+      LOG_OUTGOING_REQUESTS_DB_SAVE: 'true',
+      LOG_OUTGOING_REQUESTS_DATABASE_URL: `sqlite:${db}`,
+      LOG_OUTGOING_REQUESTS_CONSOLE: 'false',
+      LOG_OUTGOING_REQUESTS_WRITER_FLUSH_INTERVAL: '60000',
+    })
+    assert.deepEqual([exit.code, exit.signal, exit.stderr], [0, null, ''])
+    assert.ok(Date.now() - started < 15_000, 'the writer does not keep the process alive')
+    const store = await openStore(`sqlite:${db}`)
+    try {
+      assert.deepEqual((await store.list()).items.map((i) => i.path).sort(), ['/json', '/json', '/json'])
+    } finally {
+      await store.close()
+    }
+  })
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`${signal} ends the app as it did without the recorder`, async () => {
+      const app = join(dir, `signal-${signal}.mjs`)
+      await writeFile(app, `
+if (process.env.RECORD) {
+  const { install } = await import(${dist('index.js')})
+  install({ database: 'sqlite:' + process.env.DB, writer: { flushInterval: 60000 } })
+}
+await (await fetch(process.env.UPSTREAM + '/json')).text()
+setInterval(() => {}, 1000)
+console.log('ready')
+`)
+      const send = (child: ReturnType<typeof spawn>): void => { child.kill(signal) }
+      const without = await node([app], {}, send)
+      const withRecorder = await node([app], { RECORD: '1', DB: join(dir, `signal-${signal}.sqlite`) }, send)
+      assert.deepEqual([without.code, without.signal], [null, signal])
+      assert.deepEqual([withRecorder.code, withRecorder.signal], [without.code, without.signal])
+    })
+  }
+})
+
+for (const dialect of ['sqlite', 'postgres'] as const) {
+  const made = await createTestDatabase(dialect)
+  describe(`several processes writing to one ${dialect} database at once`, { skip: typeof made === 'string' ? made : false }, () => {
+    const database = made as TestDatabase
+    after(async () => { await database.drop() })
+
+    it('store every record exactly once', async () => {
+      const PROCESSES = 4
+      const EACH = 2000
+      // Migrate first, as a deploy step would; the writers race only on inserts.
+      await (await openStore(database.url)).close()
+      const writer = join(dir, `writer-${dialect}.mjs`)
+      await writeFile(writer, `
+import { createDatabaseSink } from ${dist('sinks/database.js')}
+const errors = []
+const sink = createDatabaseSink({ url: process.env.DB, saveToDb: true, saveBody: true, batchSize: 250, flushInterval: 5, onError: (e) => errors.push(e.message) })
+const at = Date.now()
+for (let i = 0; i < ${EACH}; i++) {
+  const id = crypto.randomUUID()
+  sink.write({ id, startedAt: new Date(at + i).toISOString(), durationMs: 1, ttfbMs: 1, client: 'http', method: 'POST', url: 'http://many.example/p' + process.env.N,
+    host: 'many.example', path: '/p' + process.env.N, query: {}, request: { headers: {}, contentType: null, encoding: null, body: null, size: 0, truncated: false, omitted: null, note: null },
+    response: null, error: null, chainId: null, context: { writer: process.env.N }, traceId: null, spanId: null })
+  if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve))
+}
+await sink.close()
+console.log(JSON.stringify({ stats: sink.stats(), errors }))
+`)
+      const exits = await Promise.all(Array.from({ length: PROCESSES }, (_, n) => node([writer], { DB: database.url, N: String(n) })))
+      for (const exit of exits) {
+        assert.equal(exit.code, 0, exit.stderr)
+        const { stats } = JSON.parse(exit.stdout)
+        assert.deepEqual([stats.written, stats.dropped, stats.failed], [EACH, 0, 0])
+      }
+      const store = await openStore(database.url)
+      try {
+        assert.equal(await store.count({ host: 'many.example' }), PROCESSES * EACH)
+        for (let n = 0; n < PROCESSES; n++) assert.equal(await store.count({ context: { writer: String(n) } }), EACH)
+      } finally {
+        await store.close()
+      }
+    })
+  })
+}
