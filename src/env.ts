@@ -65,6 +65,7 @@ const TABLE: Record<string, [string, Parse]> = {
   DB_SAVE: ['dbSave', bool],
   DATABASE_URL: ['database', str],
   MIGRATE: ['migrate', bool],
+  PARTITION: ['partition', (raw, name) => /^\s*(none|)\s*$/i.test(raw) ? null : raw.trim() === 'day' ? 'day' : bad(name, `must be day or none, not '${raw}'`)],
   MAX_AGE: ['maxAgeDays', nullableNum],
   MAX_ROWS: ['maxRows', nullableNum],
   PRUNE_INTERVAL: ['pruneInterval', nullableNum],

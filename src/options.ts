@@ -75,6 +75,8 @@ export interface Options {
   database?: string
   /** Apply pending migrations when the database is first used. Env: MIGRATE. Default true; false demands `log-outgoing-requests migrate`. */
   migrate?: boolean
+  /** PostgreSQL: create the records table partitioned by UTC day, so that retention drops whole days. Env: PARTITION. Only when the tables are created. */
+  partition?: 'day' | null
   /** The background writer's batching, queue bounds and retries (see docs/operations.md). */
   writer?: WriterOptions
   /** Delete records older than this many days (prune); null keeps them. Env: MAX_AGE. Default 1. */
@@ -111,6 +113,7 @@ export interface ResolvedOptions {
   /** null when no database is used */
   readonly database: string | null
   readonly migrate: boolean
+  readonly partition: 'day' | null
   readonly writer: Readonly<WriterOptions>
   readonly maxAgeDays: number | null
   readonly maxRows: number | null
@@ -154,6 +157,7 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   dbSave: false,
   database: null,
   migrate: true,
+  partition: null,
   writer: Object.freeze({}),
   maxAgeDays: 1,
   maxRows: null,
@@ -237,7 +241,7 @@ function consoleOption (v: unknown): false | Required<ConsoleOptions> {
 
 const WRITER_KEYS = ['batchSize', 'flushInterval', 'maxQueue', 'maxQueueBytes', 'retryDelay', 'maxRetryDelay', 'configCacheMs'] as const
 
-function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'dbSave' | 'database' | 'migrate' | 'writer' | 'maxAgeDays' | 'maxRows' | 'pruneInterval'> {
+function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'dbSave' | 'database' | 'migrate' | 'partition' | 'writer' | 'maxAgeDays' | 'maxRows' | 'pruneInterval'> {
   if (o.database !== undefined && typeof o.database !== 'string') fail('database', 'must be a database URL string')
   const dbSave = bool(o.dbSave, 'dbSave', o.database !== undefined)
   const database = (o.database as string | undefined) ?? (dbSave ? DEFAULT_DATABASE_URL : null)
@@ -267,6 +271,7 @@ function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'db
     dbSave,
     database,
     migrate: bool(o.migrate, 'migrate', true),
+    partition: o.partition === null ? null : oneOf(o.partition, 'partition', null as unknown as 'day', ['day'] as const),
     writer: Object.freeze(writer),
     maxAgeDays: nullable(o.maxAgeDays, 'maxAgeDays', 1),
     maxRows,

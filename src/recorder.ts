@@ -113,7 +113,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
         saveToDb: options.dbSave,
         saveBody: options.saveBody,
         ...options.writer,
-        store: { migrate: options.migrate },
+        store: { migrate: options.migrate, partition: options.partition },
         onError: (err) => this.fail(err),
       })
       this.sinks.push(this.database)

@@ -51,8 +51,8 @@ export interface DatabaseOptions { database: string }
  * unmigrated database is refused with the hint to run `log-outgoing-requests migrate`, and a missing
  * SQLite file too (rather than creating an empty one).
  */
-export async function withStore<T> (url: string, fn: (store: Store) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
-  const store = await open(url, options.migrate === true)
+export async function withStore<T> (url: string, fn: (store: Store) => Promise<T>, options: { migrate?: boolean, partition?: 'day' | null } = {}): Promise<T> {
+  const store = await open(url, options.migrate === true, options.partition ?? null)
   try {
     return await fn(store)
   } finally {
@@ -60,7 +60,7 @@ export async function withStore<T> (url: string, fn: (store: Store) => Promise<T
   }
 }
 
-async function open (url: string, migrating: boolean): Promise<Store> {
+async function open (url: string, migrating: boolean, partition: 'day' | null): Promise<Store> {
   const target = parseDatabaseUrl(url)
   if (!migrating && target.dialect === 'sqlite' && target.path !== ':memory:' && !existsSync(target.path)) {
     throw new LorError('LOR_ERR_NOT_MIGRATED', `the database ${url} does not exist: run \`${NAME} migrate\` to create it`)
@@ -72,7 +72,7 @@ async function open (url: string, migrating: boolean): Promise<Store> {
     if (!migrating) return await openStore(url, { migrate: false })
     // For migrate, openStore would migrate without saying what it applied: connect (by reading
     // what is pending) so that an unreachable server is reported as such, and let the command migrate.
-    const store = new Store(url)
+    const store = new Store(url, { partition })
     await store.pendingMigrations().catch(async (err) => {
       await store.close().catch(() => {})
       throw err

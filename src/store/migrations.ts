@@ -6,6 +6,7 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import { LorError } from '../errors.js'
 import { CONFIG_TABLE, LOG_TABLE } from './schema.js'
+import { DEFAULT_PARTITION, ensurePartitions } from './partitions.js'
 import type { Dialect } from './url.js'
 
 export const MIGRATION_TABLE = 'outgoing_request_migrations'
@@ -20,13 +21,20 @@ function types (dialect: Dialect) {
   }
 }
 
-export function migrations (dialect: Dialect): Record<string, Migration> {
+/** Choices made when the tables are created; a later change needs a migration of its own. */
+export interface SchemaOptions {
+  /** PostgreSQL only: 'day' makes the records table range-partitioned by UTC day (partitions.ts) */
+  partition?: 'day' | null
+}
+
+export function migrations (dialect: Dialect, options: SchemaOptions = {}): Record<string, Migration> {
   const t = types(dialect)
+  const partitioned = dialect === 'postgres' && options.partition === 'day'
   return {
     '0001_records_and_config': {
       async up (db: Kysely<any>) {
         let table = db.schema.createTable(LOG_TABLE).ifNotExists()
-          .addColumn('id', 'varchar(36)', (c) => c.primaryKey())
+          .addColumn('id', 'varchar(36)', (c) => partitioned ? c.notNull() : c.primaryKey())
           .addColumn('started_at', 'bigint', (c) => c.notNull())
           .addColumn('duration_ms', t.real, (c) => c.notNull())
           .addColumn('ttfb_ms', t.real)
@@ -45,7 +53,12 @@ export function migrations (dialect: Dialect): Record<string, Migration> {
           .addColumn('record', t.longText, (c) => c.notNull())
         // An insertion sequence, for following new records (subscribe): start times arrive out of order.
         // SQLite numbers its rows already (rowid).
-        if (dialect === 'postgres') table = table.addColumn('seq', 'bigserial', (c) => c.notNull().unique())
+        // A partitioned table's unique keys must hold the partition key: (started_at, id), and seq only indexed.
+        if (partitioned) {
+          table = table.addColumn('seq', 'bigserial', (c) => c.notNull())
+            .addPrimaryKeyConstraint(`${LOG_TABLE}_pkey`, ['started_at', 'id'])
+            .modifyEnd(sql`partition by range (started_at)`)
+        } else if (dialect === 'postgres') table = table.addColumn('seq', 'bigserial', (c) => c.notNull().unique())
         if (dialect === 'mysql') table = table.addColumn('seq', 'bigint', (c) => c.notNull().autoIncrement().unique())
         // MariaDB's default character set may be latin1, which cannot hold every character of a body.
         if (dialect === 'mysql') table = table.modifyEnd(sql`default character set utf8mb4 collate utf8mb4_bin`)
@@ -58,6 +71,11 @@ export function migrations (dialect: Dialect): Record<string, Migration> {
         await index('method', ['method', 'started_at'])
         await index('failed', ['failed', 'started_at'])
         await index('chain', ['chain_id'])
+        if (partitioned) {
+          await index('seq', ['seq'])
+          await sql`create table if not exists ${sql.id(DEFAULT_PARTITION)} partition of ${sql.id(LOG_TABLE)} default`.execute(db)
+          await ensurePartitions(db)
+        }
 
         await db.schema.createTable(CONFIG_TABLE).ifNotExists()
           .addColumn('id', 'integer', (c) => c.primaryKey())
@@ -78,8 +96,8 @@ export function migrations (dialect: Dialect): Record<string, Migration> {
 }
 
 /** Applies every migration not yet applied; throws with the failing migration's name and error. */
-export async function migrate (db: Kysely<any>, dialect: Dialect): Promise<MigrationResultSet> {
-  const result = await migrator(db, dialect).migrateToLatest()
+export async function migrate (db: Kysely<any>, dialect: Dialect, options: SchemaOptions = {}): Promise<MigrationResultSet> {
+  const result = await migrator(db, dialect, options).migrateToLatest()
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName
     throw new LorError('LOR_ERR_MIGRATION', `migration ${failed ?? ''} failed: ${(result.error as Error)?.message ?? result.error}`, { cause: result.error })
@@ -93,8 +111,8 @@ export async function pendingMigrations (db: Kysely<any>, dialect: Dialect): Pro
   return all.filter((m) => m.executedAt === undefined).map((m) => m.name)
 }
 
-function migrator (db: Kysely<any>, dialect: Dialect): Migrator {
-  const list = migrations(dialect)
+function migrator (db: Kysely<any>, dialect: Dialect, options: SchemaOptions = {}): Migrator {
+  const list = migrations(dialect, options)
   return new Migrator({
     db,
     provider: { getMigrations: async () => list },

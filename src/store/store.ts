@@ -12,12 +12,13 @@ import type { OutgoingRequestRecord } from '../record.js'
 import { readConfig, writeConfig, type ConfigPatch, type RuntimeConfig } from './config.js'
 import { createDialect, type DriverOptions } from './drivers.js'
 import { where, toMillis, type RecordFilter } from './filters.js'
-import { migrate, pendingMigrations } from './migrations.js'
+import { migrate, pendingMigrations, type SchemaOptions } from './migrations.js'
+import { dropPartitionsBefore, ensurePartitions, isPartitioned } from './partitions.js'
 import { fromRow, SUMMARY_COLUMNS, toRow, toSummary, type RecordSummary } from './rows.js'
 import { LOG_TABLE, type Tables } from './schema.js'
 import { parseDatabaseUrl, redactUrl, type Dialect } from './url.js'
 
-export interface StoreOptions extends DriverOptions {
+export interface StoreOptions extends DriverOptions, SchemaOptions {
   /**
    * Apply pending migrations when the store opens (default true). With false, a database that
    * needs them is refused with an error that says to run `log-outgoing-requests migrate`.
@@ -68,9 +69,15 @@ export class Store {
   readonly dialect: Dialect
   readonly db: Kysely<Tables>
   readonly url: string
+  private readonly options: StoreOptions
+  /** PostgreSQL with daily partitions: null until known */
+  private partitioned: boolean | null = null
+  /** the UTC day whose partitions were last made sure of */
+  private ensuredDay = -1
 
   constructor (url: string, options: StoreOptions = {}) {
     const target = parseDatabaseUrl(url)
+    this.options = options
     this.url = redactUrl(url)
     this.dialect = target.dialect
     this.db = new Kysely<Tables>({ dialect: createDialect(target, options) })
@@ -78,7 +85,7 @@ export class Store {
 
   /** Applies pending migrations; returns their names. */
   async migrate (): Promise<string[]> {
-    const result = await migrate(this.db, this.dialect)
+    const result = await migrate(this.db, this.dialect, this.options)
     return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
   }
 
@@ -108,10 +115,26 @@ export class Store {
 
   /** Saves rows made by `toRow` as one statement (the writer prepares rows as records arrive). */
   async insertRows (rows: ReadonlyArray<ReturnType<typeof toRow>>): Promise<void> {
+    if (this.dialect === 'postgres') await this.ensureToday()
     const q = this.db.insertInto(LOG_TABLE).values(rows as Array<ReturnType<typeof toRow>>)
     if (this.dialect === 'sqlite') await q.orIgnore().execute()
-    else if (this.dialect === 'postgres') await q.onConflict((oc) => oc.column('id').doNothing()).execute()
+    // No conflict target: the key is (id) or, partitioned, (started_at, id); either way a record already there.
+    else if (this.dialect === 'postgres') await q.onConflict((oc) => oc.doNothing()).execute()
     else await q.onDuplicateKeyUpdate({ id: sql`id` }).execute()
+  }
+
+  /** Whether the records table has daily partitions (PostgreSQL, `partition: 'day'` when it was created). */
+  async isPartitioned (): Promise<boolean> {
+    this.partitioned ??= this.dialect === 'postgres' && await isPartitioned(this.db)
+    return this.partitioned
+  }
+
+  /** On a new UTC day, makes sure its partitions exist (once per day per process). */
+  private async ensureToday (now = Date.now()): Promise<void> {
+    const day = Math.floor(now / 86_400_000)
+    if (day === this.ensuredDay || !(await this.isPartitioned())) return
+    await ensurePartitions(this.db, now)
+    this.ensuredDay = day
   }
 
   /** Newest first, a page at a time (keyset pagination: stable while records are being added). */
@@ -192,7 +215,13 @@ export class Store {
     let deleted = 0
     if (maxAgeDays !== null) {
       if (!(Number.isFinite(maxAgeDays) && maxAgeDays >= 0)) throw new LorError('LOR_ERR_INVALID_OPTION', 'maxAgeDays must be a non-negative number or null')
-      deleted += await this.deleteBatches((q) => q.where('started_at', '<', now - maxAgeDays * 86_400_000), batch)
+      const cutoff = now - maxAgeDays * 86_400_000
+      // Whole days go with their partition; what is left (part of a day, the default partition) row by row.
+      if (await this.isPartitioned()) {
+        deleted += await dropPartitionsBefore(this.db, cutoff)
+        await this.ensureToday(now)
+      }
+      deleted += await this.deleteBatches((q) => q.where('started_at', '<', cutoff), batch)
     }
     const maxRows = options.maxRows ?? null
     if (maxRows !== null) {

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import { sql } from 'kysely'
+import { ensurePartitions } from '../../src/store/partitions.js'
+import { openStore } from '../../src/store/store.js'
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
+import { makeRecord } from './records.js'
+
+const DAY = 86_400_000
+const made = await createTestDatabase('postgres')
+
+describe('PostgreSQL with daily partitions', { skip: typeof made === 'string' ? made : false }, () => {
+  const database = made as TestDatabase
+  after(async () => { await database.drop() })
+
+  it('makes a partition per UTC day ahead, routes rows by start time, and prunes whole days by dropping them', async () => {
+    const store = await openStore(database.url, { partition: 'day' })
+    try {
+      assert.equal(await store.isPartitioned(), true)
+      const today = Math.floor(Date.now() / DAY) * DAY
+      // Three past days get their partitions as if the store had been running then.
+      await ensurePartitions(store.db, today - 3 * DAY)
+      const partitions = async (): Promise<string[]> => (await sql<{ name: string }>`
+        select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+        where i.inhparent = 'outgoing_request_logs'::regclass order by 1`.execute(store.db)).rows.map((r) => r.name)
+      const name = (t: number): string => `outgoing_request_logs_p${new Date(t).toISOString().slice(0, 10).replace(/-/g, '')}`
+      assert.deepEqual(await partitions(), [...[-3, -2, -1, 0, 1, 2].map((d) => name(today + d * DAY)), 'outgoing_request_logs_default'].sort())
+
+      const at = (t: number, n: number) => Array.from({ length: n }, (_, i) => makeRecord({ at: t + i, host: 'parts.example' }))
+      const old = [...at(today - 3 * DAY + 1000, 4), ...at(today - 2 * DAY + 1000, 5)]
+      const yesterdayEarly = at(today - DAY + 1000, 3)
+      const yesterdayLate = at(today - 1000, 2)
+      const farPast = at(today - 40 * DAY, 2) // no partition: lands in the default one
+      const now = at(today + 1000, 6)
+      await store.insert([...old, ...yesterdayEarly, ...yesterdayLate, ...farPast, ...now])
+      await store.insert(now) // again, as a retried batch: still once
+      const counted = await sql<{ n: string }>`select count(*) as n from outgoing_request_logs_default`.execute(store.db)
+      assert.equal(Number(counted.rows[0]!.n), 2)
+      assert.equal(await store.count({ host: 'parts.example' }), 22)
+      assert.deepEqual(await store.get(now[0]!.id), now[0])
+
+      // Keep one day back from the middle of today: two whole days are dropped with their partitions;
+      // yesterday's early rows, and the default partition's, are deleted row by row.
+      const deleted = await store.prune({ maxAgeDays: 1, now: today + DAY / 2 })
+      assert.equal(deleted, 4 + 5 + 3 + 2)
+      assert.deepEqual((await partitions()).filter((p) => p === name(today - 3 * DAY) || p === name(today - 2 * DAY)), [])
+      assert.ok((await partitions()).includes(name(today - DAY)))
+      assert.deepEqual((await store.list({ host: 'parts.example' }, { limit: 100 })).items.map((i) => i.id).sort(), [...yesterdayLate, ...now].map((r) => r.id).sort())
+
+      // Subscribers follow a partitioned table as any other.
+      const seen: string[] = []
+      const stop = store.subscribe((r) => seen.push(r.id), { intervalMs: 20 })
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      const fresh = at(Date.now(), 2)
+      await store.insert(fresh)
+      for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      stop()
+      assert.deepEqual(seen, fresh.map((r) => r.id))
+    } finally {
+      await store.close()
+    }
+  })
+})
