@@ -116,6 +116,8 @@ export interface RawExchange {
 
 export interface RawBody {
   decision: BodyDecision
+  /** the most bytes kept (maxContentLength when the body started) */
+  cap: number
   /** bytes that passed */
   size: number
   /** the bytes kept, at most the cap, as copied while they passed */
@@ -135,7 +137,7 @@ export interface RawError {
 function rawBody (c: BodyCollector | null, transfer: ArrayBuffer[] | null): RawBody | null {
   if (!c) return null
   const { chunks, complete } = c.taken()
-  if (!transfer || chunks.length === 0) return { decision: c.decision, size: c.size, chunks, complete }
+  if (!transfer || chunks.length === 0) return { decision: c.decision, cap: c.cap, size: c.size, chunks, complete }
   // Chunks may be views into the app's buffers or Node's shared pool: moving those would empty
   // them under the app's feet, and cloning a view clones all the memory behind it. One copy of our own is safe.
   const whole = Buffer.allocUnsafeSlow(c.keptSize)
@@ -145,7 +147,7 @@ function rawBody (c: BodyCollector | null, transfer: ArrayBuffer[] | null): RawB
     at += chunk.byteLength
   }
   transfer.push(whole.buffer as ArrayBuffer)
-  return { decision: c.decision, size: c.size, chunks: [whole], complete }
+  return { decision: c.decision, cap: c.cap, size: c.size, chunks: [whole], complete }
 }
 
 interface ErrorLike { name?: unknown, code?: unknown, message?: unknown, cause?: unknown, errors?: unknown }

@@ -239,7 +239,7 @@ function consoleOption (v: unknown): false | Required<ConsoleOptions> {
   })
 }
 
-const WRITER_KEYS = ['batchSize', 'flushInterval', 'maxQueue', 'maxQueueBytes', 'retryDelay', 'maxRetryDelay', 'configCacheMs'] as const
+const WRITER_KEYS = ['batchSize', 'flushInterval', 'maxQueue', 'maxQueueBytes', 'retryDelay', 'maxRetryDelay', 'configCacheMs', 'closeTimeout'] as const
 
 function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'dbSave' | 'database' | 'migrate' | 'partition' | 'writer' | 'maxAgeDays' | 'maxRows' | 'pruneInterval'> {
   if (o.database !== undefined && typeof o.database !== 'string') fail('database', 'must be a database URL string')
@@ -259,7 +259,9 @@ function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'db
     if (!(WRITER_KEYS as readonly string[]).includes(key)) fail(`writer.${key}`, `is not a known option (known: ${WRITER_KEYS.join(', ')})`)
     const v = (w as Record<string, unknown>)[key]
     if (v === undefined) continue
-    writer[key] = Number.isSafeInteger(v) && (v as number) > 0 ? v as number : fail(`writer.${key}`, 'must be a positive integer')
+    // 0 is a meaningful cache time (read the switches every time), not a meaningful batch size.
+    const min = key === 'configCacheMs' ? 0 : 1
+    writer[key] = Number.isSafeInteger(v) && (v as number) >= min ? v as number : fail(`writer.${key}`, min ? 'must be a positive integer' : 'must be a non-negative integer')
   }
   const nullable = (v: unknown, path: string, d: number | null): number | null =>
     v === undefined ? d : v === null ? null : typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fail(path, 'must be a non-negative number or null')

@@ -89,8 +89,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private readonly warned = new Set<string>()
   private readonly counts = { started: 0, recorded: 0, dropped: 0, failed: 0 }
   private readonly tracker: Tracker
-  /** the body policy's decision for a Content-Type, remembered per value */
-  private readonly decide: (contentType: string | undefined) => BodyCollector
+  /** the body policy's decision for a Content-Type, remembered per value; remade when the runtime switches change */
+  private decide: (contentType: string | undefined) => BodyCollector
 
   constructor (options: ResolvedOptions) {
     super({ captureRejections: false })
@@ -115,6 +115,15 @@ export class Recorder extends EventEmitter<RecorderEvents> {
         ...options.writer,
         store: { migrate: options.migrate, partition: options.partition },
         onError: (err) => this.fail(err),
+        // The switches that change what is captured: saveBody 'yes' keeps bodies that the options would
+        // not, and a maxContentLength override. (saveBody 'no' only strips them from saved records.)
+        onConfig: (config) => {
+          this.decide = createDecider({
+            ...policy,
+            saveBody: policy.saveBody || config.saveBody === 'yes',
+            maxContentLength: config.maxContentLength ?? policy.maxContentLength,
+          })
+        },
       })
       this.sinks.push(this.database)
     }

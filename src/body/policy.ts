@@ -64,19 +64,21 @@ export function settle (
   // An empty body is not omitted: there is nothing to keep.
   if (size === 0) return body(media.type, null, null, 0, cutShort, null, note)
   if (omitted) return body(media.type, null, null, size, cutShort, omitted, note)
-  if (size > policy.maxContentLength && policy.oversizeBody === 'omit') return body(media.type, null, null, size, cutShort, 'too-large', note)
+  // The cap the body was collected with: the runtime switch may have changed the policy's since.
+  const cap = collected.cap
+  if (size > cap && policy.oversizeBody === 'omit') return body(media.type, null, null, size, cutShort, 'too-large', note)
 
   const data = concat(collected.chunks)
   const truncated = !collected.complete || cutShort
   const codings = policy.decompress ? contentCodings(headers['content-encoding']) : []
   const text = (bytes: Uint8Array, cut: boolean, remark: string | null): SettledBody => {
-    if (bytes.length === 0 && policy.maxContentLength === 0) return body(media.type, null, null, size, cutShort, 'too-large', remark)
+    if (bytes.length === 0 && cap === 0) return body(media.type, null, null, size, cutShort, 'too-large', remark)
     const decoded = decodeText(bytes, media.charset, rule!.defaultEncoding, cut)
     if (looksBinary(decoded.text)) return body(media.type, decoded.encoding, null, size, cutShort, 'binary', remark)
     return body(media.type, decoded.encoding, decoded.text, size, cut, null, join(remark, decoded.note))
   }
   if (!codings.length) return text(data, truncated, note)
-  return decompress(data, codings, policy.maxContentLength, truncated).then((out) => {
+  return decompress(data, codings, cap, truncated).then((out) => {
     // A cut-off input ends in the middle of a block: that is our cap, not a broken stream.
     const broken = out.error && !(truncated && /unexpected end/i.test(out.error))
     if (broken) note = join(note, `could not decode the body: ${out.error}`)

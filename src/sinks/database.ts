@@ -51,6 +51,8 @@ export interface DatabaseSinkOptions extends WriterOptions {
   saveBody: boolean
   store?: StoreOptions
   onError: (error: Error) => void
+  /** called with the runtime switches whenever a read finds them changed */
+  onConfig?: (config: RuntimeConfig) => void
 }
 
 export interface WriterStats {
@@ -135,7 +137,9 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
   function refreshConfig (): void {
     configReading = true
     open().then((s) => s.getConfig()).then((c) => {
+      const changed = JSON.stringify({ ...c, updatedAt: null, resetAt: null }) !== JSON.stringify({ ...config, updatedAt: null, resetAt: null })
       config = c
+      if (changed) options.onConfig?.(c)
     }, () => {
       // Unreadable: the recorder's options apply until it can be read.
       config = { ...DEFAULT_CONFIG }

@@ -213,3 +213,37 @@ for (const dialect of ['postgres', 'mysql'] as const) {
     })
   })
 }
+
+{
+  const made = await createTestDatabase('sqlite')
+  describe('runtime switches that change what is captured', () => {
+    const database = made as TestDatabase
+    after(async () => { await database.drop() })
+
+    it('saveBody yes keeps bodies that the options do not, and maxContentLength overrides the cap, in every process within the cache time', async () => {
+      const admin = await openStore(database.url)
+      const recorder = install({ database: database.url, saveBody: false, writer: { flushInterval: 10, configCacheMs: 0 }, onError: (e) => { throw e } })
+      const records: OutgoingRequestRecord[] = []
+      recorder.on('record', (r) => records.push(r))
+      try {
+        const send = async (): Promise<OutgoingRequestRecord> => {
+          await (await fetch(`${upstream.http}/echo`, { method: 'POST', body: 'a body of more than ten bytes', headers: { 'content-type': 'text/plain' } })).text()
+          await recorder.flush()
+          return records.at(-1)!
+        }
+        assert.equal((await send()).request.omitted, 'disabled')
+        await admin.setConfig({ saveBody: 'yes', maxContentLength: 10 })
+        let last = await send()
+        for (let i = 0; i < 50 && last.request.body === null; i++) last = await send()
+        assert.deepEqual([last.request.body, last.request.truncated, last.request.size], ['a body of ', true, 29])
+        assert.deepEqual((await admin.get(last.id))!.request.body, 'a body of ')
+        await admin.setConfig({ saveBody: 'default', maxContentLength: null })
+        for (let i = 0; i < 50 && last.request.body !== null; i++) last = await send()
+        assert.equal(last.request.omitted, 'disabled', 'back to the options')
+      } finally {
+        await recorder.close()
+        await admin.close()
+      }
+    })
+  })
+}
