@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { errorRecord, makeRecord } from '../export/fixtures.test-helper.js'
+import { makeErrorRecord, makeRecord } from '../../test/fixtures/records.js'
 import { matches } from './matches.js'
 
 describe('matches (tail\'s in-memory filter)', () => {
   const ok = makeRecord({ method: 'GET', host: 'api.example.com', url: 'https://api.example.com/v1/Items?page=2', client: 'fetch', context: { requestId: 'r-42', n: 3, yes: true, nothing: null } })
   const notFound = makeRecord({ method: 'DELETE', response: { status: 404, statusText: 'Not Found' }, chainId: 'chain-1' })
   const broken = makeRecord({ method: 'POST', response: { status: 503, statusText: 'Service Unavailable' }, client: 'http' })
-  const refused = errorRecord()
+  const refused = makeErrorRecord()
 
   it('matches everything with an empty filter', () => {
     for (const r of [ok, notFound, broken, refused]) assert.ok(matches(r, {}))

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { CSV_COLUMNS, csvField, csvRow, toCsv } from './csv.js'
-import { collect, errorRecord, from, makeRecord } from './fixtures.test-helper.js'
+import { collect, makeErrorRecord, from, makeRecord } from '../../test/fixtures/records.js'
 import type { OutgoingRequestRecord } from '../record.js'
 
 /**
@@ -50,7 +50,7 @@ describe('csv', () => {
 
   it('writes one row per record, columns in order, null as empty', async () => {
     const ok = makeRecord({ chainId: '01a20136-0000-7000-8000-000000000001' })
-    const failed = errorRecord()
+    const failed = makeErrorRecord()
     const { rows } = await csv([ok, failed])
     assert.deepEqual(rows[0], {
       id: ok.id,
@@ -78,13 +78,13 @@ describe('csv', () => {
     const row = rows[1]!
     assert.deepEqual([row.ttfbMs, row.status, row.statusText, row.responseSize, row.responseContentType, row.context, row.traceId],
       ['', '', '', '', '', '', ''])
-    assert.deepEqual([row.errorCode, row.errorMessage, row.host], ['ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9', 'localhost:9'])
+    assert.deepEqual([row.errorCode, row.errorMessage, row.host], ['ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9', 'api.example.com'])
   })
 
   it('quotes commas, quotes, CR and LF, and reads back the same text', async () => {
     const message = 'bad "thing", then\r\nmore\nand\rend'
     const context = { user: 'O\'Brien, "Bob"', lines: 'a\nb' }
-    const { text, rows } = await csv([errorRecord({ error: { name: 'Error', code: null, message, phase: 'request' }, context })])
+    const { text, rows } = await csv([makeErrorRecord({ error: { name: 'Error', code: null, message, phase: 'request' }, context })])
     assert.equal(rows[0]!.errorMessage, message)
     assert.deepEqual(JSON.parse(rows[0]!.context!), context)
     assert.ok(text.includes('"bad ""thing"", then\r\nmore\nand\rend"'))

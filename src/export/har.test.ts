@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { Ajv, type AnySchema, type AnySchemaObject } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { harEntry, toHar } from './har.js'
-import { collect, errorRecord, from, makeRecord } from './fixtures.test-helper.js'
+import { collect, makeErrorRecord, from, makeRecord } from '../../test/fixtures/records.js'
 import type { OutgoingRequestRecord } from '../record.js'
 
 const require = createRequire(import.meta.url)
@@ -140,7 +140,7 @@ describe('har', () => {
   })
 
   it('maps a record that failed before a response: status 0 and the error in _error', async () => {
-    const record = errorRecord()
+    const record = makeErrorRecord()
     const doc = await har([record])
     const [entry] = doc.log.entries
     assert.equal(entry.request.httpVersion, 'HTTP/1.1')

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { CHUNK_SIZE, encodeChunks, exportRecords, formats, ndjsonLine, type ExportFormat } from './index.js'
-import { collect, from, makeRecord } from './fixtures.test-helper.js'
+import { collect, from, makeRecord } from '../../test/fixtures/records.js'
 import type { OutgoingRequestRecord } from '../record.js'
 
 /** An endless source, like a pager over a huge table, that tells how far it was read and whether it was closed. */
@@ -51,7 +51,7 @@ describe('exportRecords', () => {
       const first = await chunks.next()
       assert.ok(!first.done && first.value.length >= CHUNK_SIZE)
       // Every record read is in the first chunk: nothing was read ahead or held back.
-      assert.equal(first.value.split('01a20136-9c1e-7002-8e69-').length - 1, state.read)
+      assert.equal(first.value.split('-7002-8e69-').length - 1, state.read)
       await chunks.return?.()
       assert.equal(state.closed, true)
     })

@@ -1,14 +1,14 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { ndjsonLine, toNdjson } from './ndjson.js'
-import { collect, errorRecord, from, makeRecord } from './fixtures.test-helper.js'
+import { collect, makeErrorRecord, from, makeRecord } from '../../test/fixtures/records.js'
 
 describe('ndjson', () => {
   it('writes one line per record that parses back to the same record, keys in the same order', async () => {
     const records = [
       makeRecord(),
       makeRecord({ method: 'POST', request: { contentType: 'application/json', body: '{"q":1}', size: 7 } }),
-      errorRecord(),
+      makeErrorRecord(),
     ]
     const text = (await collect(toNdjson(from(records)))).join('')
     assert.ok(text.endsWith('\n'))
@@ -33,7 +33,7 @@ describe('ndjson', () => {
   })
 
   it('adds no fields: a line has exactly the record keys', () => {
-    const record = errorRecord()
+    const record = makeErrorRecord()
     assert.deepEqual(Object.keys(JSON.parse(ndjsonLine(record))), Object.keys(record))
   })
 

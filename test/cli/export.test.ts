@@ -10,7 +10,7 @@ import { CSV_COLUMNS } from '../../src/export/index.js'
 import type { OutgoingRequestRecord } from '../../src/index.js'
 import type { RecordFilter } from '../../src/store/filters.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
-import { makeErrorRecord, makeRecord } from '../store/records.js'
+import { makeErrorRecord, makeRecord } from '../fixtures/records.js'
 import { cli, insert, migrate, ndjson, newestFirst, withStore } from './cli.js'
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
-import { makeErrorRecord, makeRecord } from '../store/records.js'
+import { makeErrorRecord, makeRecord } from '../fixtures/records.js'
 import { cli, insert, withStore } from './cli.js'
 
 const DAY = 86_400_000

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
 import type { CliIO } from '../../src/cli/common.js'
 import { run } from '../../src/cli/program.js'
-import { makeRecord } from '../store/records.js'
+import { makeRecord } from '../fixtures/records.js'
 import { insert, migrate, ndjson } from './cli.js'
 
 function stream (isTTY: boolean): { stream: PassThrough & { isTTY: boolean }, text: () => string } {

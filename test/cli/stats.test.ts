@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
-import { makeRecord } from '../store/records.js'
+import { makeRecord } from '../fixtures/records.js'
 import { cli, insert, migrate } from './cli.js'
 
 const MIN = 60_000

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
 import { formatText } from '../../src/index.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
-import { makeErrorRecord, makeRecord } from '../store/records.js'
+import { makeErrorRecord, makeRecord } from '../fixtures/records.js'
 import { insert, migrate, ndjson, start } from './cli.js'
 
 const failing = { ...makeRecord().response!, status: 503, statusText: 'Service Unavailable' }

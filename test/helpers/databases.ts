@@ -34,58 +34,50 @@ export async function createTestDatabase (dialect: Dialect): Promise<TestDatabas
   }
 }
 
+/** How to reach each server as an administrator, and the statements that make and remove a database. */
+const SERVERS = {
+  postgres: {
+    admin: POSTGRES,
+    async run (statement: string): Promise<void> {
+      const pg = require('pg')
+      const client = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 3000 })
+      await client.connect()
+      try {
+        await client.query(statement)
+      } finally {
+        await client.end()
+      }
+    },
+    create: (db: string) => `create database ${db}`,
+    drop: (db: string) => `drop database if exists ${db} with (force)`,
+  },
+  mysql: {
+    admin: MYSQL,
+    async run (statement: string): Promise<void> {
+      const mysql = require('mysql2/promise')
+      const connection = await mysql.createConnection({ uri: MYSQL, connectTimeout: 3000 })
+      try {
+        await connection.query(statement)
+      } finally {
+        await connection.end()
+      }
+    },
+    create: (db: string) => `create database ${db} character set utf8mb4`,
+    drop: (db: string) => `drop database if exists ${db}`,
+  },
+}
+
 async function create (dialect: Dialect): Promise<TestDatabase> {
   const db = name()
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'lor-sqlite-'))
     return { dialect, url: `sqlite:${join(dir, `${db}.sqlite`)}`, drop: async () => rmSync(dir, { recursive: true, force: true }) }
   }
-  if (dialect === 'postgres') {
-    const pg = require('pg')
-    const admin = new pg.Client({ connectionString: POSTGRES, connectionTimeoutMillis: 3000 })
-    await admin.connect()
-    try {
-      await admin.query(`create database ${db}`)
-    } finally {
-      await admin.end()
-    }
-    const url = new URL(POSTGRES)
-    url.pathname = `/${db}`
-    return {
-      dialect,
-      url: url.href,
-      drop: async () => {
-        const c = new pg.Client({ connectionString: POSTGRES })
-        await c.connect()
-        try {
-          await c.query(`drop database if exists ${db} with (force)`)
-        } finally {
-          await c.end()
-        }
-      },
-    }
-  }
-  const mysql = require('mysql2/promise')
-  const admin = await mysql.createConnection({ uri: MYSQL, connectTimeout: 3000 })
-  try {
-    await admin.query(`create database ${db} character set utf8mb4`)
-  } finally {
-    await admin.end()
-  }
-  const url = new URL(MYSQL)
+  const server = SERVERS[dialect]
+  await server.run(server.create(db))
+  const url = new URL(server.admin)
   url.pathname = `/${db}`
-  return {
-    dialect,
-    url: url.href,
-    drop: async () => {
-      const c = await mysql.createConnection({ uri: MYSQL })
-      try {
-        await c.query(`drop database if exists ${db}`)
-      } finally {
-        await c.end()
-      }
-    },
-  }
+  return { dialect, url: url.href, drop: () => server.run(server.drop(db)) }
 }
 
 export const DIALECTS: readonly Dialect[] = ['sqlite', 'postgres', 'mysql']

@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import { ensurePartitions } from '../../src/store/partitions.js'
 import { openStore } from '../../src/store/store.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
-import { makeRecord } from './records.js'
+import { makeRecord } from '../fixtures/records.js'
 
 const DAY = 86_400_000
 const made = await createTestDatabase('postgres')

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { openStore, type Store } from '../../src/store/store.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
-import { makeErrorRecord, makeRecord } from './records.js'
+import { makeErrorRecord, makeRecord } from '../fixtures/records.js'
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0)
 const MIN = 60_000
@@ -78,8 +78,8 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(page.items.map((i) => i.id), expect(5, 4, 3, 2, 1, 0))
         const first = page.items.find((i) => i.id === rs[3]!.id)!
         assert.deepEqual(first, {
-          id: rs[3]!.id, startedAt: rs[3]!.startedAt, durationMs: 12.5, ttfbMs: 10.25, client: 'http', method: 'GET', host, path: '/v1/items',
-          url: rs[3]!.url, status: 503, failed: true, errorCode: null, chainId: null, traceId: null, size: Buffer.byteLength(JSON.stringify(rs[3])),
+          id: rs[3]!.id, startedAt: rs[3]!.startedAt, durationMs: rs[3]!.durationMs, ttfbMs: rs[3]!.ttfbMs, client: 'http', method: 'GET', host, path: '/v1/items',
+          url: rs[3]!.url, status: 503, failed: true, errorCode: null, chainId: null, traceId: rs[3]!.traceId, size: Buffer.byteLength(JSON.stringify(rs[3])),
         })
         assert.equal(page.nextCursor, null)
       })

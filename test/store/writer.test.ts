@@ -8,7 +8,7 @@ import { createDatabaseSink, transient } from '../../src/sinks/database.js'
 import { openStore, type Store } from '../../src/store/store.js'
 import { startUpstream, type Upstream } from '../fixtures/upstream.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
-import { makeRecord } from './records.js'
+import { makeRecord } from '../fixtures/records.js'
 
 let upstream: Upstream
 before(async () => { upstream = await startUpstream() })
