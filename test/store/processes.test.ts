@@ -97,7 +97,7 @@ console.log('ready')
   }
 })
 
-for (const dialect of ['sqlite', 'postgres'] as const) {
+for (const dialect of ['sqlite', 'postgres', 'mysql'] as const) {
   const made = await createTestDatabase(dialect)
   describe(`several processes writing to one ${dialect} database at once`, { skip: typeof made === 'string' ? made : false }, () => {
     const database = made as TestDatabase
