@@ -7,11 +7,10 @@
 import { workerData } from 'node:worker_threads'
 import { explainEnvError, optionsFromEnv } from './env.js'
 import { install } from './recorder.js'
+import { isOurThread } from './threads.js'
 
-// Our own builder thread can inherit the preload (through NODE_OPTIONS); it must not record.
-const isBuilderThread = (workerData as { logOutgoingRequestsBuilder?: boolean } | null)?.logOutgoingRequestsBuilder === true
-
-if (!isBuilderThread) {
+// Our own threads can inherit the preload (through NODE_OPTIONS); they must not record.
+if (!isOurThread(workerData)) {
   try {
     install({ console: true, ...optionsFromEnv() })
   } catch (err) {

@@ -4,18 +4,17 @@
  * over plain data (body buffers are transferred, not copied). `builder: 'inline'` builds on the
  * app's thread instead, and the worker falls back to it if the thread cannot start.
  */
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
 import type { Policy } from '../body/policy.js'
 import type { RawExchange } from '../exchange.js'
 import { createMasker, type MaskConfig } from '../mask/index.js'
 import type { OutgoingRequestRecord } from '../record.js'
 import { buildAll, type Built } from './build.js'
+import { ourModule, spawnThread } from '../threads.js'
 
 export interface BuilderData {
   policy: Policy
   mask: Readonly<MaskConfig>
-  /** marks our own thread, so that `register` does not install a recorder inside it */
-  logOutgoingRequestsBuilder: true
 }
 
 export type ToBuilder =
@@ -59,20 +58,7 @@ function deliver ({ records, errors }: Built, events: BuilderEvents): void {
   if (records.length) events.records(records)
 }
 
-const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url)
-
-/**
- * The thread's code. Built, it is worker.js. Run from source (the tests run src/ through tsx), the
- * thread has to load tsx itself first: loaders given in a worker's execArgv do not apply to its entry.
- */
-function spawn (data: BuilderData): Worker {
-  // An empty execArgv: the thread must not run the app's --import preloads (ours included) again.
-  const options = { workerData: data, execArgv: [], stdout: false, stderr: false }
-  if (!ENTRY.pathname.endsWith('.ts')) return new Worker(ENTRY, options)
-  const tsx = import.meta.resolve('tsx/esm/api')
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(ENTRY.href)}) })`
-  return new Worker(boot, { ...options, eval: true })
-}
+const ENTRY = ourModule('./worker', import.meta.url)
 
 export function createWorkerBuilder (policy: Policy, mask: Readonly<MaskConfig>, events: BuilderEvents): RecordBuilder {
   let worker: Worker | null = null
@@ -97,7 +83,7 @@ export function createWorkerBuilder (policy: Policy, mask: Readonly<MaskConfig>,
 
   function start (): void {
     try {
-      worker = spawn({ policy, mask, logOutgoingRequestsBuilder: true })
+      worker = spawnThread(ENTRY, { policy, mask } satisfies BuilderData)
     } catch (err) {
       useInline(err)
       return

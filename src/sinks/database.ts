@@ -18,7 +18,9 @@
 import type { OutgoingRequestRecord } from '../record.js'
 import { DEFAULT_CONFIG, type RuntimeConfig } from '../store/config.js'
 import { toRow } from '../store/rows.js'
-import { openStore, type Store, type StoreOptions } from '../store/store.js'
+import { openStore, type StoreOptions } from '../store/store.js'
+import { openStoreThread, type WriterStore } from '../store/thread.js'
+import { parseDatabaseUrl } from '../store/url.js'
 import { withoutBodies } from './format.js'
 import type { Sink } from './types.js'
 
@@ -72,8 +74,8 @@ export interface DatabaseSink extends Sink {
   flush (): Promise<void>
   close (): Promise<void>
   stats (): WriterStats
-  /** The store this sink writes to, once it is open. */
-  store (): Promise<Store>
+  /** The store this sink writes to, once it is open (for SQLite, on the writer's own thread). */
+  store (): Promise<WriterStore>
 }
 
 const ATTEMPTS = 3
@@ -94,8 +96,10 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
   const attempts = new Map<string, number>()
   let timer: NodeJS.Timeout | null = null
   let pumping: Promise<void> | null = null
-  let store: Store | null = null
-  let opening: Promise<Store> | null = null
+  let store: WriterStore | null = null
+  let opening: Promise<WriterStore> | null = null
+  // SQLite's statements run synchronously: on the app's thread a batch would stall its event loop.
+  const onThread = parseDatabaseUrl(options.url).dialect === 'sqlite'
   let closed = false
   /** set when close() gave up: the writer stops, and what is left is dropped */
   let abandoned = false
@@ -113,9 +117,9 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
   }
   const redacted = (): string => store?.url ?? options.url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
 
-  function open (): Promise<Store> {
+  function open (): Promise<WriterStore> {
     if (store) return Promise.resolve(store)
-    opening ??= openStore(options.url, options.store).then((s) => {
+    opening ??= (onThread ? openStoreThread(options.url, options.store) : openStore(options.url, options.store)).then((s) => {
       store = s
       opening = null
       return s
@@ -176,7 +180,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
       while (queue.length && !abandoned) {
         if (delay) await pause(delay)
         if (abandoned) return
-        let s: Store
+        let s: WriterStore
         try {
           s = await open()
         } catch (err) {
@@ -217,7 +221,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
    * 'ok': all of them are written or dropped; 'transient': stopped at a lost connection; 'refused': a
    * row was refused and will be tried again after a pause.
    */
-  async function writeHead (s: Store, n: number): Promise<'ok' | 'transient' | 'refused'> {
+  async function writeHead (s: WriterStore, n: number): Promise<'ok' | 'transient' | 'refused'> {
     const rows = queue.slice(0, n)
     try {
       await s.insertRows(rows)

@@ -1,0 +1,28 @@
+/**
+ * Our worker threads (the record builder, the SQLite writer) start here, alike: with no preloads of
+ * the app's, and marked so that `register` does not install a recorder inside them.
+ */
+import { Worker } from 'node:worker_threads'
+
+/** Set in every thread of ours: `register` checks it. */
+export const THREAD_MARK = 'logOutgoingRequestsThread'
+
+/** Whether this code runs in one of our threads. */
+export const isOurThread = (data: unknown): boolean => (data as Record<string, unknown> | null)?.[THREAD_MARK] === true
+
+/**
+ * Starts `entry` (a module URL next to the caller: `new URL('./worker.js', import.meta.url)`) with
+ * `data` as its workerData. Run from source (the tests run src/ through tsx), the thread has to load
+ * tsx itself first: loaders given in a worker's execArgv do not apply to its entry.
+ */
+export function spawnThread (entry: URL, data: object): Worker {
+  // An empty execArgv: the thread must not run the app's --import preloads (ours included) again.
+  const options = { workerData: { ...data, [THREAD_MARK]: true }, execArgv: [], stdout: false, stderr: false }
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options)
+  const tsx = import.meta.resolve('tsx/esm/api')
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}) })`
+  return new Worker(boot, { ...options, eval: true })
+}
+
+/** A module of ours, as built (.js) or run from source (.ts). */
+export const ourModule = (name: string, base: string): URL => new URL(base.endsWith('.ts') ? `${name}.ts` : `${name}.js`, base)
