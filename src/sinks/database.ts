@@ -18,8 +18,8 @@
 import type { OutgoingRequestRecord } from '../record.js'
 import { DEFAULT_CONFIG, type RuntimeConfig } from '../store/config.js'
 import { toRow } from '../store/rows.js'
-import { openStore, type StoreOptions } from '../store/store.js'
-import { openStoreThread, type WriterStore } from '../store/thread.js'
+import type { StoreOptions } from '../store/store.js'
+import type { WriterStore } from '../store/thread.js'
 import { parseDatabaseUrl } from '../store/url.js'
 import { withoutBodies } from './format.js'
 import type { Sink } from './types.js'
@@ -119,7 +119,11 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
 
   function open (): Promise<WriterStore> {
     if (store) return Promise.resolve(store)
-    opening ??= (onThread ? openStoreThread(options.url, options.store) : openStore(options.url, options.store)).then((s) => {
+    // Loaded on first use: the SQL builder takes ~100 ms to load, which an app that never writes must not pay.
+    opening ??= (onThread
+      ? import('../store/thread.js').then(({ openStoreThread }) => openStoreThread(options.url, options.store))
+      : import('../store/store.js').then(({ openStore }) => openStore(options.url, options.store))
+    ).then((s) => {
       store = s
       opening = null
       return s
