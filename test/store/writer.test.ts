@@ -247,3 +247,29 @@ for (const dialect of ['postgres', 'mysql'] as const) {
     })
   })
 }
+
+{
+  const made = await createTestDatabase('sqlite')
+  describe('retention in the app\'s process (pruneInterval)', () => {
+    const database = made as TestDatabase
+    after(async () => { await database.drop() })
+
+    it('prunes on its timer by age and by row cap, and stops when the recorder closes', async () => {
+      const store = await openStore(database.url)
+      const day = 86_400_000
+      await store.insert([...Array.from({ length: 5 }, (_, i) => makeRecord({ at: Date.now() - 3 * day + i })), ...Array.from({ length: 4 }, (_, i) => makeRecord({ at: Date.now() - 1000 + i }))])
+      const recorder = install({ database: database.url, pruneInterval: 0.002, maxAgeDays: 1, maxRows: 3, onError: (e) => { throw e } })
+      try {
+        await until(async () => (await store.count()) === 3)
+        const left = (await store.list()).items
+        assert.ok(left.every((i) => Date.parse(i.startedAt) > Date.now() - day), 'the old ones went first, then the oldest beyond the cap')
+      } finally {
+        await recorder.close()
+      }
+      await store.insert([makeRecord({ at: Date.now() - 3 * day })])
+      await sleep(50)
+      assert.equal(await store.count(), 4, 'no pruning after close')
+      await store.close()
+    })
+  })
+}
