@@ -3,8 +3,8 @@
 // rounds alternate off/on so drift on a shared machine hits both alike; medians are reported.
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
-import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { writeResults } from '../docs.mjs'
 
 // Blocks of sequential requests, recording off and on in turn (off-on, then on-off, and so on):
 // a pair of blocks takes about a second, short enough that the machine's drift hits both alike.
@@ -78,15 +78,4 @@ const header = `Node ${process.version}, ${new Date().toISOString().slice(0, 10)
 console.log(header)
 console.log(table)
 
-if (WRITE) {
-  const file = fileURLToPath(new URL('../../docs/benchmarks.md', import.meta.url))
-  const doc = readFileSync(file, 'utf8')
-  const major = process.versions.node.split('.')[0]
-  const begin = `<!-- bench:capture:node${major}:begin -->`
-  const end = `<!-- bench:capture:node${major}:end -->`
-  const i = doc.indexOf(begin)
-  const j = doc.indexOf(end)
-  if (i < 0 || j < 0) throw new Error(`docs/benchmarks.md lacks the ${begin} … ${end} markers`)
-  writeFileSync(file, `${doc.slice(0, i + begin.length)}\n${header}\n\n${table}\n${doc.slice(j)}`)
-  console.log('written to docs/benchmarks.md')
-}
+if (WRITE) writeResults('capture', `${header}\n\n${table}`)
