@@ -30,11 +30,18 @@ function load<T> (name: string, why: string): T {
   throw new LorError('LOR_ERR_DRIVER_MISSING', `${why} needs the '${name}' package: npm install ${name}`)
 }
 
-export function createDialect (target: DatabaseTarget, options: DriverOptions = {}): KyselyDialect {
+/** `onSqlite` receives the SQLite database once it is open, for statements Kysely does not prepare (the store's bulk insert). */
+export function createDialect (target: DatabaseTarget, options: DriverOptions = {}, onSqlite?: (db: SqliteDatabase) => void): KyselyDialect {
   const poolSize = options.poolSize ?? 4
   switch (target.dialect) {
     case 'sqlite':
-      return new SqliteDialect({ database: async () => openSqlite(target.path, options.busyTimeout ?? 5000) })
+      return new SqliteDialect({
+        database: async () => {
+          const db = openSqlite(target.path, options.busyTimeout ?? 5000)
+          onSqlite?.(db)
+          return db
+        },
+      })
     case 'postgres':
       return new PostgresDialect({
         pool: async () => {
@@ -64,7 +71,7 @@ export function createDialect (target: DatabaseTarget, options: DriverOptions = 
 }
 
 /** What Kysely's SqliteDialect calls on a database (better-sqlite3's shape). */
-interface SqliteDatabase {
+export interface SqliteDatabase {
   close (): void
   prepare (sql: string): {
     readonly reader: boolean

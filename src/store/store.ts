@@ -10,7 +10,7 @@ import { Kysely, sql } from 'kysely'
 import { LorError } from '../errors.js'
 import type { OutgoingRequestRecord } from '../record.js'
 import { readConfig, writeConfig, type ConfigPatch, type RuntimeConfig } from './config.js'
-import { createDialect, type DriverOptions } from './drivers.js'
+import { createDialect, type DriverOptions, type SqliteDatabase } from './drivers.js'
 import { where, toMillis, type RecordFilter } from './filters.js'
 import { migrate, pendingMigrations, type SchemaOptions } from './migrations.js'
 import { dropPartitionsBefore, ensurePartitions, isPartitioned } from './partitions.js'
@@ -61,6 +61,8 @@ export interface HostStats {
   p95Ms: number
 }
 
+const ROW_COLUMNS = ['id', 'started_at', 'duration_ms', 'ttfb_ms', 'client', 'method', 'host', 'path', 'url', 'status', 'failed', 'error_code', 'chain_id', 'context', 'trace_id', 'size', 'record'] as const
+
 /** Rows per INSERT statement, and the most bytes of record JSON in one (MySQL's packet limit is often 16–64 MB). */
 const INSERT_ROWS = 500
 const INSERT_BYTES = 8 * 1024 * 1024
@@ -74,13 +76,16 @@ export class Store {
   private partitioned: boolean | null = null
   /** the UTC day whose partitions were last made sure of */
   private ensuredDay = -1
+  /** SQLite: the database under Kysely, and the prepared one-row insert of the bulk path */
+  private sqlite: SqliteDatabase | null = null
+  private insertOne: ReturnType<SqliteDatabase['prepare']> | null = null
 
   constructor (url: string, options: StoreOptions = {}) {
     const target = parseDatabaseUrl(url)
     this.options = options
     this.url = redactUrl(url)
     this.dialect = target.dialect
-    this.db = new Kysely<Tables>({ dialect: createDialect(target, options) })
+    this.db = new Kysely<Tables>({ dialect: createDialect(target, options, (db) => { this.sqlite = db }) })
   }
 
   /** Applies pending migrations; returns their names. */
@@ -113,13 +118,13 @@ export class Store {
     if (rows.length) await this.insertRows(rows)
   }
 
-  /** Saves rows made by `toRow` as one statement (the writer prepares rows as records arrive). */
+  /** Saves rows made by `toRow` in one statement, or (SQLite) one transaction: all or none. */
   async insertRows (rows: ReadonlyArray<ReturnType<typeof toRow>>): Promise<void> {
+    if (this.dialect === 'sqlite') return this.insertSqlite(rows)
     if (this.dialect === 'postgres') await this.ensureToday()
     const q = this.db.insertInto(LOG_TABLE).values(rows as Array<ReturnType<typeof toRow>>)
-    if (this.dialect === 'sqlite') await q.orIgnore().execute()
     // No conflict target: the key is (id) or, partitioned, (started_at, id); either way a record already there.
-    else if (this.dialect === 'postgres') await q.onConflict((oc) => oc.doNothing()).execute()
+    if (this.dialect === 'postgres') await q.onConflict((oc) => oc.doNothing()).execute()
     else await q.onDuplicateKeyUpdate({ id: sql`id` }).execute()
   }
 
@@ -135,6 +140,26 @@ export class Store {
     if (day === this.ensuredDay || !(await this.isPartitioned())) return
     await ensurePartitions(this.db, now)
     this.ensuredDay = day
+  }
+
+  /**
+   * SQLite's fastest bulk insert: one prepared statement run per row inside a transaction, on Kysely's
+   * connection (so nothing else runs on it meanwhile). 63–75k rows/s against 51–53k for one
+   * multi-row INSERT built by Kysely (1.5 KB records, 1000 rows a batch; npm run bench:ingest).
+   */
+  private async insertSqlite (rows: ReadonlyArray<ReturnType<typeof toRow>>): Promise<void> {
+    await this.db.connection().execute(async () => {
+      const db = this.sqlite!
+      this.insertOne ??= db.prepare(`insert or ignore into ${LOG_TABLE} (${ROW_COLUMNS.join(', ')}) values (${ROW_COLUMNS.map(() => '?').join(', ')})`)
+      db.exec('begin')
+      try {
+        for (const row of rows) this.insertOne.run(ROW_COLUMNS.map((c) => row[c] ?? null))
+        db.exec('commit')
+      } catch (err) {
+        db.exec('rollback')
+        throw err
+      }
+    })
   }
 
   /** Newest first, a page at a time (keyset pagination: stable while records are being added). */
