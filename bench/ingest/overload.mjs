@@ -1,6 +1,6 @@
 // Measurement 3 of bench/ingest, in a process of its own so that its RSS is the writer's alone: the
 // writer (default options) is fed `rate` records/s, far more than its database takes, for `seconds`.
-// RSS is sampled every 100 ms. The queue's bounds (20 000 records, 64 MiB) must hold memory down,
+// RSS is sampled every 100 ms. The queue's bounds (10 000 records, 32 MiB counted at two bytes per character) must hold memory down,
 // and what does not fit must be dropped and counted. Without a url: the baseline, records made and
 // thrown away at the same rate.
 import { monitorEventLoopDelay } from 'node:perf_hooks'

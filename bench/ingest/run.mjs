@@ -216,7 +216,7 @@ if (MEASURE.includes('overload')) {
   const rows = []
   for (const s of scenarios) rows.push({ ...s, ...await s.run() })
   sections.push([
-    `**RSS under overload** (${OVERLOAD_SECONDS} s of ${OVERLOAD_RATE} records/s offered to a writer with default options: queue bounds 20 000 records and 64 MiB; RSS of the writer's process sampled every 100 ms)`,
+    `**RSS under overload** (${OVERLOAD_SECONDS} s of ${OVERLOAD_RATE} records/s offered to a writer with default options: queue bounds 10 000 records and 32 MiB (two bytes per character); RSS of the writer's process sampled every 100 ms)`,
     '',
     '| database | records/s offered | written/s | dropped | queued at end | peak RSS (MB) | RSS at end (MB) | peak heap used (MB) | loop delay p99 / max (ms) | target RSS < 200 MB, drops counted |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',

@@ -38,13 +38,16 @@ async function empty () {
 /** A writer variant: `run(records)` resolves when all of them are written. */
 function writer (batchSize) {
   const sink = createDatabaseSink({ url, saveToDb: true, saveBody: true, onError, ...(batchSize ? { batchSize } : {}) })
-  const maxQueue = 20_000
+  // The writer's default bounds (src/sinks/database.ts): a burst must fit in what is left of both.
+  const maxQueue = 10_000
+  const maxQueueBytes = 32 * 1024 * 1024
   return {
     sink,
     async run (records) {
       const before = sink.stats()
       for (let i = 0; i < records.length;) {
-        if (sink.stats().queued + BURST > maxQueue) {
+        const { queued, queuedBytes } = sink.stats()
+        if (queued + BURST > maxQueue || queuedBytes + BURST * 8 * 1024 > maxQueueBytes) {
           await sleep(1)
           continue
         }
