@@ -3,6 +3,7 @@ import { after, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { ensurePartitions } from '../../src/store/partitions.js'
 import { openStore } from '../../src/store/store.js'
+import { cli } from '../cli/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { makeRecord } from '../fixtures/records.js'
 
@@ -56,6 +57,26 @@ describe('PostgreSQL with daily partitions', { skip: typeof made === 'string' ? 
       for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20))
       stop()
       assert.deepEqual(seen, fresh.map((r) => r.id))
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+const fresh = await createTestDatabase('postgres')
+describe('log-outgoing-requests migrate --partition day', { skip: typeof fresh === 'string' ? fresh : false }, () => {
+  const database = fresh as TestDatabase
+  after(async () => { await database.drop() })
+
+  it('creates the records table partitioned; a later migrate leaves it as it is', async () => {
+    const first = await cli(['migrate', '--partition', 'day', '--database', database.url])
+    assert.equal(first.code, 0, first.stderr)
+    assert.match(first.stdout, /^Applied 1 migration\(s\): 0001_records_and_config\n$/)
+    const again = await cli(['migrate', '--database', database.url])
+    assert.equal(again.stdout, 'The database is up to date\n')
+    const store = await openStore(database.url)
+    try {
+      assert.equal(await store.isPartitioned(), true)
     } finally {
       await store.close()
     }
