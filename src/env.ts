@@ -65,6 +65,7 @@ const TABLE: Record<string, [string, Parse]> = {
   DB_SAVE: ['dbSave', bool],
   DATABASE_URL: ['database', str],
   MIGRATE: ['migrate', bool],
+  RESET_DB_SAVE_AFTER: ['resetDbSaveAfter', int],
   PARTITION: ['partition', (raw, name) => /^\s*(none|)\s*$/i.test(raw) ? null : raw.trim() === 'day' ? 'day' : bad(name, `must be day or none, not '${raw}'`)],
   MAX_AGE: ['maxAgeDays', nullableNum],
   MAX_ROWS: ['maxRows', nullableNum],
@@ -100,7 +101,7 @@ export function optionsFromEnv (env: NodeJS.ProcessEnv = process.env): Options {
 }
 
 /** Names read elsewhere, so they are not typos here. */
-const RESERVED = new Set(['RESET_DB_SAVE_AFTER', 'ADMIN_PASSWORD', 'HANDLER_USE_QUEUE'])
+const RESERVED = new Set(['ADMIN_PASSWORD', 'HANDLER_USE_QUEUE'])
 
 /**
  * Says which variable set an option, for errors found after parsing (a value out of range):

@@ -77,6 +77,8 @@ export interface Options {
   migrate?: boolean
   /** PostgreSQL: create the records table partitioned by UTC day, so that retention drops whole days. Env: PARTITION. Only when the tables are created. */
   partition?: 'day' | null
+  /** Minutes an override of the saveToDb/saveBody switches lasts, stored when the tables are created (then changed with setConfig). Env: RESET_DB_SAVE_AFTER. Default 60. */
+  resetDbSaveAfter?: number
   /** The background writer's batching, queue bounds and retries (see docs/operations.md). */
   writer?: WriterOptions
   /** Delete records older than this many days (prune); null keeps them. Env: MAX_AGE. Default 1. */
@@ -114,6 +116,7 @@ export interface ResolvedOptions {
   readonly database: string | null
   readonly migrate: boolean
   readonly partition: 'day' | null
+  readonly resetDbSaveAfter: number
   readonly writer: Readonly<WriterOptions>
   readonly maxAgeDays: number | null
   readonly maxRows: number | null
@@ -158,6 +161,7 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   database: null,
   migrate: true,
   partition: null,
+  resetDbSaveAfter: 60,
   writer: Object.freeze({}),
   maxAgeDays: 1,
   maxRows: null,
@@ -241,7 +245,7 @@ function consoleOption (v: unknown): false | Required<ConsoleOptions> {
 
 const WRITER_KEYS = ['batchSize', 'flushInterval', 'maxQueue', 'maxQueueBytes', 'retryDelay', 'maxRetryDelay', 'configCacheMs', 'closeTimeout'] as const
 
-function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'dbSave' | 'database' | 'migrate' | 'partition' | 'writer' | 'maxAgeDays' | 'maxRows' | 'pruneInterval'> {
+function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'dbSave' | 'database' | 'migrate' | 'partition' | 'resetDbSaveAfter' | 'writer' | 'maxAgeDays' | 'maxRows' | 'pruneInterval'> {
   if (o.database !== undefined && typeof o.database !== 'string') fail('database', 'must be a database URL string')
   const dbSave = bool(o.dbSave, 'dbSave', o.database !== undefined)
   const database = (o.database as string | undefined) ?? (dbSave ? DEFAULT_DATABASE_URL : null)
@@ -274,6 +278,7 @@ function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'db
     database,
     migrate: bool(o.migrate, 'migrate', true),
     partition: o.partition === null ? null : oneOf(o.partition, 'partition', null as unknown as 'day', ['day'] as const),
+    resetDbSaveAfter: o.resetDbSaveAfter === undefined ? 60 : Number.isSafeInteger(o.resetDbSaveAfter) && (o.resetDbSaveAfter as number) > 0 ? o.resetDbSaveAfter as number : fail('resetDbSaveAfter', 'must be a positive whole number of minutes'),
     writer: Object.freeze(writer),
     maxAgeDays: nullable(o.maxAgeDays, 'maxAgeDays', 1),
     maxRows,

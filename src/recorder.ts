@@ -113,7 +113,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
         saveToDb: options.dbSave,
         saveBody: options.saveBody,
         ...options.writer,
-        store: { migrate: options.migrate, partition: options.partition },
+        store: { migrate: options.migrate, partition: options.partition, resetAfterMinutes: options.resetDbSaveAfter },
         onError: (err) => this.fail(err),
         // The switches that change what is captured: saveBody 'yes' keeps bodies that the options would
         // not, and a maxContentLength override. (saveBody 'no' only strips them from saved records.)

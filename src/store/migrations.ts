@@ -25,6 +25,8 @@ function types (dialect: Dialect) {
 export interface SchemaOptions {
   /** PostgreSQL only: 'day' makes the records table range-partitioned by UTC day (partitions.ts) */
   partition?: 'day' | null
+  /** the runtime switches' first resetAfterMinutes (the reference's RESET_DB_SAVE_AFTER); default 60 */
+  resetAfterMinutes?: number
 }
 
 export function migrations (dialect: Dialect, options: SchemaOptions = {}): Record<string, Migration> {
@@ -88,7 +90,7 @@ export function migrations (dialect: Dialect, options: SchemaOptions = {}): Reco
           .addColumn('updated_at', 'bigint', (c) => c.notNull())
           .execute()
         await db.insertInto(CONFIG_TABLE).values({
-          id: 1, save_to_db: 'default', save_body: 'default', max_content_length: null, prettify_bodies: 1, reset_after_minutes: 60, reset_at: null, updated_at: Date.now(),
+          id: 1, save_to_db: 'default', save_body: 'default', max_content_length: null, prettify_bodies: 1, reset_after_minutes: options.resetAfterMinutes ?? 60, reset_at: null, updated_at: Date.now(),
         }).execute()
       },
     },

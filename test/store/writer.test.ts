@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import net from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { install, type OutgoingRequestRecord } from '../../src/index.js'
+import { install, optionsFromEnv, type OutgoingRequestRecord } from '../../src/index.js'
 import { createDatabaseSink, transient } from '../../src/sinks/database.js'
 import { openStore, type Store } from '../../src/store/store.js'
 import { startUpstream, type Upstream } from '../fixtures/upstream.js'
@@ -270,6 +270,32 @@ for (const dialect of ['postgres', 'mysql'] as const) {
       await sleep(50)
       assert.equal(await store.count(), 4, 'no pruning after close')
       await store.close()
+    })
+  })
+}
+
+{
+  const made = await createTestDatabase('sqlite')
+  describe('resetDbSaveAfter (RESET_DB_SAVE_AFTER)', () => {
+    const database = made as TestDatabase
+    after(async () => { await database.drop() })
+
+    it('is the reset time stored when the writer creates the tables', async () => {
+      const recorder = install({ ...optionsFromEnv({ LOG_OUTGOING_REQUESTS_RESET_DB_SAVE_AFTER: '15' }), database: database.url, onError: (e) => { throw e } })
+      recorder.on('record', () => {})
+      try {
+        await (await fetch(`${upstream.http}/json`)).text()
+        await recorder.flush()
+      } finally {
+        await recorder.close()
+      }
+      const store = await openStore(database.url)
+      try {
+        assert.equal((await store.getConfig()).resetAfterMinutes, 15)
+        assert.equal((await store.setConfig({ saveToDb: 'no' }, 0)).resetAt, new Date(15 * 60_000).toISOString())
+      } finally {
+        await store.close()
+      }
     })
   })
 }
