@@ -272,7 +272,10 @@ function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'db
   const maxRows = nullable(o.maxRows, 'maxRows', null)
   if (maxRows !== null && !Number.isSafeInteger(maxRows)) fail('maxRows', 'must be a whole number')
   const pruneInterval = nullable(o.pruneInterval, 'pruneInterval', null)
-  if (pruneInterval === 0) fail('pruneInterval', 'must be more than 0 minutes, or null')
+  // Node's timers run at once past 2^31-1 ms (24.8 days): that would prune back to back.
+  if (pruneInterval !== null && !(pruneInterval > 0 && pruneInterval <= 34_560)) fail('pruneInterval', 'must be more than 0 and at most 34560 minutes (24 days), or null')
+  // PostgreSQL and MySQL take at most 65535 parameters in a statement, 17 a row.
+  if (writer.batchSize !== undefined && writer.batchSize > 3000) fail('writer.batchSize', 'must be at most 3000')
   return {
     dbSave,
     database,

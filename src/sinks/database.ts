@@ -20,7 +20,7 @@ import { DEFAULT_CONFIG, type RuntimeConfig } from '../store/config.js'
 import { toRow } from '../store/rows.js'
 import type { StoreOptions } from '../store/store.js'
 import type { WriterStore } from '../store/thread.js'
-import { parseDatabaseUrl } from '../store/url.js'
+import { parseDatabaseUrl, redactUrl } from '../store/url.js'
 import { withoutBodies } from './format.js'
 import type { Sink } from './types.js'
 
@@ -117,7 +117,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     err.code = 'LOR_ERR_DATABASE'
     options.onError(err)
   }
-  const redacted = (): string => store?.url ?? options.url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@')
+  const redacted = (): string => redactUrl(options.url)
 
   function open (): Promise<WriterStore> {
     if (store) return Promise.resolve(store)
@@ -151,7 +151,13 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     open().then((s) => s.getConfig()).then((c) => {
       const changed = JSON.stringify({ ...c, updatedAt: null, resetAt: null }) !== JSON.stringify({ ...config, updatedAt: null, resetAt: null })
       config = c
-      if (changed) options.onConfig?.(c)
+      if (changed) {
+        try {
+          options.onConfig?.(c)
+        } catch (err) {
+          report(`applying the runtime switches failed: ${(err as Error)?.message ?? err}`, err)
+        }
+      }
     }, () => {
       // Unreadable: the recorder's options apply until it can be read.
       config = { ...DEFAULT_CONFIG }
@@ -233,12 +239,17 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     const rows = queue.slice(0, n)
     try {
       await s.insertRows(rows)
+      // close() gave up meanwhile and dropped (and counted) the queue: nothing left to consume.
+      if (abandoned) return 'ok'
       for (const r of rows) attempts.delete(r.id)
       consume(n)
       counts.written += n
       return 'ok'
     } catch (err) {
+      if (abandoned) return 'ok'
       if (transient(err)) {
+        // The store's thread died: open a new one on the next try.
+        if ((err as { code?: string }).code === 'LOR_ERR_THREAD_GONE') store = null
         reportOnce(`write failed (${(err as Error).message}); retrying`, err)
         return 'transient'
       }
@@ -254,7 +265,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
         attempts.delete(row.id)
         consume(1)
         counts.failed++
-        report(`record ${row.id} was refused ${ATTEMPTS} times and is dropped: ${(err as Error).message}`, err)
+        reportOnce(`record ${row.id} was refused ${ATTEMPTS} times and is dropped (see stats().writeFailed): ${(err as Error).message}`, err, `dropped: ${(err as Error).message}`)
         return 'ok'
       }
       attempts.set(row.id, tries)
@@ -269,8 +280,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
   }
 
   /** The same failure again and again is reported once until a write succeeds. */
-  function reportOnce (message: string, cause: unknown): void {
-    const key = (cause as Error)?.message ?? message
+  function reportOnce (message: string, cause: unknown, key = (cause as Error)?.message ?? message): void {
     if (key === lastReport) return
     lastReport = key
     report(message, cause)
@@ -282,21 +292,59 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     overflowing = true
   }
 
+  /**
+   * Writes the queue, waiting at most `closeTimeout`: resolves true when it is empty. A database that
+   * does not answer must not hold up `flush()`, `close()` or the end of the process for ever.
+   */
+  async function drain (): Promise<boolean> {
+    if (timer) clearTimeout(timer)
+    timer = null
+    const work = (async () => {
+      while (queue.length || pumping) await pump()
+      return true
+    })()
+    return within(work, closeTimeout, false)
+  }
+
+  /** Stops writing for good: what is still queued is dropped, counted and reported. */
+  function abandon (why: string): void {
+    if (!queue.length) return
+    abandoned = true
+    const lost = queue.length
+    counts.dropped += lost
+    consume(lost)
+    report(`${why} with ${lost} record(s) not written after ${closeTimeout} ms; they are dropped (see stats().dropped)`)
+    wake?.()
+    // A write may still hang on a dead connection: end the store's thread, or it would keep the process alive.
+    const s = store
+    store = null
+    opening = null
+    void s?.close().catch(() => {})
+    void (pumping ?? Promise.resolve()).finally(() => { if (!closed) abandoned = false })
+  }
+
+  // A process that ends by itself writes its queue first, for at most closeTimeout.
+  let exiting = false
   const onBeforeExit = (): void => {
-    if (queue.length && !pumping) void pump()
+    if (!queue.length || exiting || closed) return
+    exiting = true
+    void drain().then((written) => {
+      if (!written) abandon('the process ended')
+      exiting = false
+    })
   }
   process.on('beforeExit', onBeforeExit)
 
   return {
     name: 'database',
     write (record: OutgoingRequestRecord) {
+      if (closed) {
+        counts.dropped++
+        return
+      }
       const { save, body } = switches()
       if (!save) {
         counts.skipped++
-        return
-      }
-      if (closed) {
-        counts.dropped++
         return
       }
       // A full queue drops the record before serializing it: under overload, that work and its garbage
@@ -313,31 +361,21 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
       if (!store && !opening) open().catch(() => {})
     },
     async flush () {
-      if (timer) clearTimeout(timer)
-      timer = null
-      while (queue.length || pumping) await pump()
+      await drain()
     },
     async close () {
-      if (timer) clearTimeout(timer)
-      timer = null
-      const written = await within(this.flush().then(() => true), closeTimeout, false)
+      if (closed) return
+      const written = await drain()
       closed = true
       process.off('beforeExit', onBeforeExit)
-      if (!written && queue.length) {
-        abandoned = true
-        const lost = queue.length
-        counts.dropped += lost
-        consume(lost)
-        report(`closed with ${lost} record(s) not written after ${closeTimeout} ms; they are dropped (see stats().dropped)`)
-        wake?.()
-      }
+      if (!written) abandon('closed')
       // A write stuck on a dead connection must not hold close() up.
       const s = store ?? await within(opening ?? Promise.resolve(null), 1000, null).catch(() => null)
       await within(s?.close() ?? Promise.resolve(), 1000, undefined).catch(() => {})
       store = null
     },
     stats: () => ({ ...counts, queued: queue.length, queuedBytes }),
-    store: open,
+    store: () => closed ? Promise.reject(new Error('the database sink is closed')) : open(),
   }
 }
 
@@ -351,11 +389,17 @@ function within<T> (promise: Promise<T>, ms: number, fallback: T): Promise<T> {
 const TRANSIENT_CODES = new Set([
   'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
   'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_SERVER_SHUTDOWN',
-  'SQLITE_BUSY', 'SQLITE_LOCKED',
+  'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_READONLY', 'SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_CANTOPEN', 'ENOSPC',
+  'ER_OPTION_PREVENTS_STATEMENT', 'ER_NO_SUCH_TABLE', 'ER_TABLEACCESS_DENIED_ERROR',
+  // Our store's thread died: a new one is opened.
+  'LOR_ERR_THREAD_GONE',
   // PostgreSQL SQLSTATEs: connection exceptions, shutdown, too many connections, serialization and deadlock.
   '08000', '08001', '08003', '08004', '08006', '57P01', '57P02', '57P03', '53300', '40001', '40P01',
+  // …and failures of every row alike, not of one record: a read-only server after a failover, a
+  // missing table or privilege, a full disk. Retried like an outage rather than dropping the queue.
+  '25006', '42P01', '42501', '53100',
 ])
-const TRANSIENT_MESSAGE = /connection (terminated|refused|lost|closed|ended)|terminating connection|timeout|timed out|database is locked|database is busy|pool is closed|cannot enqueue|ECONNRESET|ECONNREFUSED|the database system is (starting up|shutting down)/i
+const TRANSIENT_MESSAGE = /connection (terminated|refused|lost|closed|ended)|terminating connection|timeout|timed out|database is locked|database is busy|pool is closed|cannot enqueue|ECONNRESET|ECONNREFUSED|the database system is (starting up|shutting down)|readonly database|read-only|disk is full|disk I\/O error|no such table/i
 
 export function transient (err: unknown): boolean {
   const e = err as { code?: unknown, errno?: unknown, message?: unknown, errors?: unknown[] }

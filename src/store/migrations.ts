@@ -102,7 +102,8 @@ export async function migrate (db: Kysely<any>, dialect: Dialect, options: Schem
   const result = await migrator(db, dialect, options).migrateToLatest()
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName
-    throw new LorError('LOR_ERR_MIGRATION', `migration ${failed ?? ''} failed: ${(result.error as Error)?.message ?? result.error}`, { cause: result.error })
+    const why = (result.error as Error)?.message ?? String(result.error)
+    throw new LorError('LOR_ERR_MIGRATION', failed ? `migration ${failed} failed: ${why}` : `migrating failed: ${why}`, { cause: result.error })
   }
   return result
 }

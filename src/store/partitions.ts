@@ -33,8 +33,9 @@ export async function ensurePartitions (db: Kysely<any>, now = Date.now()): Prom
     } catch (err) {
       // Rows of that day already sit in the default partition, so the day cannot get its own: they
       // stay where they are (still read and pruned like any other row). Another process that made
-      // the same partition at the same moment is no failure either.
-      if (!/default partition|already exists/i.test((err as Error).message)) throw err
+      // the same partition at the same moment (42P07, or 23505 on the catalog) is no failure either.
+      const code = (err as { code?: string }).code
+      if (code !== '42P07' && code !== '23505' && !/default partition|already exists/i.test((err as Error).message)) throw err
     }
   }
 }

@@ -309,6 +309,9 @@ export class Store {
     }
     const poll = async (): Promise<void> => {
       try {
+        // SQLite numbers rows from 1 again once prune has emptied the table: follow it down.
+        const newest = Number((await this.db.selectFrom(LOG_TABLE).select((eb) => eb.fn.max(seq).as('n')).executeTakeFirst())?.n ?? 0)
+        if (newest < last) last = newest
         const rows = await this.db.selectFrom(LOG_TABLE).select(['id', 'record', seq.as('n')])
           .where(seq, '>', last - LOOK_BACK).orderBy(seq).limit(LOOK_BACK + 1000).execute()
         for (const row of rows) {

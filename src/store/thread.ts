@@ -59,7 +59,7 @@ export function openStoreThread (url: string, options: StoreOptions = {}): Promi
       pending.clear()
     }
     worker.on('error', fail)
-    worker.on('exit', (code) => fail(new Error(`the database thread exited (code ${code})`)))
+    worker.on('exit', (code) => fail(Object.assign(new Error(`the database thread exited (code ${code})`), { code: 'LOR_ERR_THREAD_GONE' })))
     worker.on('message', (m: StoreAnswer) => {
       if ('type' in m) {
         if (m.type === 'failed') {
@@ -98,8 +98,12 @@ export function openStoreThread (url: string, options: StoreOptions = {}): Promi
       getConfig: () => call('getConfig'),
       prune: (options) => call('prune', options),
       async close () {
-        await call('close').catch(() => {})
-        gone ??= new Error('the store is closed')
+        // Closing waits behind the thread's current call, which may hang on a dead connection: end
+        // the thread after a second whatever happens.
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([call('close').catch(() => {}), new Promise((resolve) => { timer = setTimeout(resolve, 1000) })])
+        clearTimeout(timer)
+        gone ??= Object.assign(new Error('the store is closed'), { code: 'LOR_ERR_THREAD_GONE' })
         await worker.terminate()
       },
     }

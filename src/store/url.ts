@@ -44,7 +44,18 @@ function checked (url: string): string {
   return url
 }
 
-/** The URL with its password replaced, for messages. */
+const SECRET_PARAM = /pass|pwd|secret|token|key/i
+
+/** The URL with its password (and any password-like query parameter) replaced, for messages. */
 export function redactUrl (url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)[^@/]*@/i, '$1***@')
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    for (const name of [...u.searchParams.keys()]) if (SECRET_PARAM.test(name)) u.searchParams.set(name, '***')
+    if (u.password || u.search) return u.href
+    return url
+  } catch {
+    // Not a URL that parses (a `/` or a second `@` in the password): hide everything before the last `@`.
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^]*@/i, '$1***@').replace(/([?&][^=&]*(?:pass|pwd|secret|token|key)[^=&]*=)[^&]*/gi, '$1***')
+  }
 }

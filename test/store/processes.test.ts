@@ -76,6 +76,21 @@ for (let i = 0; i < 3; i++) await (await fetch(process.env.UPSTREAM + '/json?i='
     }
   })
 
+  it('a process that ends by itself while the database never answers still exits, after closeTimeout', async () => {
+    const app = join(dir, 'exit-down.mjs')
+    await writeFile(app, `await (await fetch(process.env.UPSTREAM + '/json')).text()\n`)
+    const started = Date.now()
+    const exit = await node(['--import', JSON.parse(dist('register.js')), app], {
+      LOG_OUTGOING_REQUESTS_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+      LOG_OUTGOING_REQUESTS_CONSOLE: 'false',
+    })
+    assert.equal(exit.code, 0, exit.stderr)
+    // closeTimeout (10 s) after the app's own work, not never. (The default onError warns once per
+    // code, so the drop itself is not printed after the warning that the database cannot be opened.)
+    assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`)
+    assert.match(exit.stderr, /cannot open .*ECONNREFUSED/)
+  })
+
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`${signal} ends the app as it did without the recorder`, async () => {
       const app = join(dir, `signal-${signal}.mjs`)

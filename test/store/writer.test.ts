@@ -299,3 +299,37 @@ for (const dialect of ['postgres', 'mysql'] as const) {
     })
   })
 }
+
+describe('the writer when things go wrong', () => {
+  it('recorder.flush() and close() give up on a database that never answers, within closeTimeout, and count what is dropped', async () => {
+    const errors: Error[] = []
+    const recorder = install({ database: 'postgres://postgres:s3cret@127.0.0.1:1/none', writer: { closeTimeout: 300, retryDelay: 50 }, onError: (e) => errors.push(e) })
+    recorder.on('record', () => {})
+    await (await fetch(`${upstream.http}/json`)).text()
+    const started = Date.now()
+    await recorder.flush()
+    await recorder.close()
+    assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`)
+    assert.equal(recorder.stats().dropped, 1)
+    assert.match(errors.map((e) => e.message).join('\n'), /closed with 1 record\(s\) not written/)
+    assert.doesNotMatch(errors.map((e) => e.message).join('\n'), /s3cret/)
+  })
+
+  it('opens a new thread when its store\'s thread dies, and loses nothing', async () => {
+    const made = await createTestDatabase('sqlite') as TestDatabase
+    const errors: Error[] = []
+    const sink = createDatabaseSink({ url: made.url, saveToDb: true, saveBody: true, flushInterval: 10, retryDelay: 10, onError: (e) => errors.push(e) })
+    try {
+      sink.write(makeRecord({ host: 'thread.example' }))
+      await sink.flush()
+      await (await sink.store()).close() // the thread ends, as if it had crashed
+      for (let i = 0; i < 3; i++) sink.write(makeRecord({ host: 'thread.example' }))
+      await sink.flush()
+      assert.deepEqual([sink.stats().written, sink.stats().failed, sink.stats().dropped], [4, 0, 0])
+      assert.ok(errors.every((e) => (e.cause as { code?: string })?.code === 'LOR_ERR_THREAD_GONE'), errors.map((e) => e.message).join('\n'))
+    } finally {
+      await sink.close()
+      await made.drop()
+    }
+  })
+})
