@@ -47,7 +47,9 @@ export function createDialect (target: DatabaseTarget, options: DriverOptions = 
         pool: async () => {
           const pg = load<{ Pool: new (config: object) => any }>('pg', 'a postgres:// database URL')
           // allowExitOnIdle: idle connections must not keep the app's process alive.
-          const pool = new pg.Pool({ connectionString: target.url, max: poolSize, application_name: 'log-outgoing-requests', allowExitOnIdle: true, connectionTimeoutMillis: 10_000 })
+          const pool = new pg.Pool({ connectionString: target.url, max: poolSize, application_name: 'log-outgoing-requests', allowExitOnIdle: true, connectionTimeoutMillis: 10_000,
+            // A connection that stops answering (a black-holed link) fails a query instead of holding it for ever.
+            query_timeout: 60_000, keepAlive: true })
           // An idle client that loses its server emits 'error' on the pool; unhandled, that would crash the app.
           pool.on('error', () => {})
           return pool

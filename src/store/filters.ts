@@ -74,6 +74,7 @@ function contextValue (key: string, dialect: Dialect) {
   switch (dialect) {
     case 'postgres': return sql`(cast(context as jsonb) ->> ${key})`
     case 'mysql': return sql`json_unquote(json_extract(context, ${path}))`
-    case 'sqlite': return sql`cast(json_extract(context, ${path}) as text)`
+    // json_extract gives JSON true/false as 1/0: spell them as the other databases do.
+    case 'sqlite': return sql`(case json_type(context, ${path}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(context, ${path}) as text) end)`
   }
 }

@@ -65,7 +65,7 @@ for (const dialect of DIALECTS) {
         makeRecord({ ...base, at: T0 + 3000, method: 'DELETE', response: { ...makeRecord().response!, status: 404, statusText: 'Not Found' } }),
         makeRecord({ ...base, at: T0 + 4000, method: 'GET', response: { ...makeRecord().response!, status: 503, statusText: 'Service Unavailable' }, client: 'http' }),
         makeErrorRecord({ ...base, at: T0 + 5000, method: 'PUT', url: 'https://filters.example/a%25b_c/SEARCH?x=1', chainId: 'chain-1' }),
-        makeRecord({ ...base, at: T0 + 6000, url: 'https://filters.example/search/Users', chainId: 'chain-1', context: { requestId: 'r-7', n: 3 } }),
+        makeRecord({ ...base, at: T0 + 6000, url: 'https://filters.example/search/Users', chainId: 'chain-1', context: { requestId: 'r-7', n: 3, retried: true } }),
       ]
       before(async () => {
         await store.insert(rs)
@@ -103,6 +103,9 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(await ids({ context: { requestId: 'r-7' } }), expect(5))
         assert.deepEqual(await ids({ context: { requestId: 'r-7', n: 3 } }), expect(5))
         assert.deepEqual(await ids({ context: { requestId: 'r-8' } }), [])
+        assert.deepEqual(await ids({ context: { retried: true } }), expect(5), 'a boolean, compared as text on every database')
+        assert.deepEqual(await ids({ context: { retried: 'true' } }), expect(5))
+        assert.deepEqual(await ids({ context: { retried: false } }), [])
         assert.deepEqual(await ids({ host: 'other.example' }), [])
         assert.equal(await store.count({ host, failed: true }), 3)
       })
