@@ -211,17 +211,29 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     if (g[GLOBAL] === this) delete g[GLOBAL]
   }
 
-  /** Retention in this process, when `pruneInterval` is set: one prune at a time, on an unref'd timer. */
+  /**
+   * Retention in this process, when `pruneInterval` is set: one prune at a time, on an unref'd timer,
+   * on a store thread of its own, so that a long prune never holds the writer's inserts back.
+   */
   private schedulePrune (): void {
-    const { pruneInterval, maxAgeDays, maxRows } = this.options
+    const { pruneInterval, maxAgeDays, maxRows, database: url } = this.options
     const database = this.database
-    if (!database || pruneInterval === null) return
+    if (!database || url === null || pruneInterval === null) return
     let running = false
+    const prune = async (): Promise<void> => {
+      await database.store() // the writer has made the tables
+      const { openStoreThread } = await import('./store/thread.js')
+      const store = await openStoreThread(url, { migrate: false })
+      try {
+        await store.prune({ maxAgeDays, maxRows })
+      } finally {
+        await store.close()
+      }
+    }
     this.pruner = setInterval(() => {
       if (running) return
       running = true
-      database.store().then((store) => store.prune({ maxAgeDays, maxRows }))
-        .catch((err) => this.fail(new InternalError(`prune failed: ${(err as Error)?.message ?? err}`, err)))
+      prune().catch((err) => this.fail(new InternalError(`prune failed: ${(err as Error)?.message ?? err}`, err)))
         .finally(() => { running = false })
     }, pruneInterval * 60_000)
     this.pruner.unref()
