@@ -6,7 +6,7 @@
  * const { items, nextCursor } = await store.list({ host: 'api.example.com', status: '5xx' }, { limit: 50 })
  * await store.close()
  */
-import { Kysely, sql } from 'kysely'
+import { Kysely, sql, type ExpressionBuilder } from 'kysely'
 import { LorError } from '../errors.js'
 import type { OutgoingRequestRecord } from '../record.js'
 import { readConfig, writeConfig, type ConfigPatch, type RuntimeConfig } from './config.js'
@@ -167,12 +167,7 @@ export class Store {
     const limit = Math.min(Math.max(Math.floor(options.limit ?? 50), 1), 1000)
     const after = options.cursor ? decodeCursor(options.cursor) : null
     let q = this.db.selectFrom(LOG_TABLE).select(SUMMARY_COLUMNS).where(where(filter, this.dialect))
-    if (after) {
-      q = q.where((eb) => eb.or([
-        eb('started_at', '<', after.t),
-        eb.and([eb('started_at', '=', after.t), eb('id', '<', after.id)]),
-      ]))
-    }
+    if (after) q = q.where(olderThan(after.t, after.id))
     const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(limit + 1).execute()
     const more = rows.length > limit
     const items = rows.slice(0, limit).map(toSummary)
@@ -185,10 +180,7 @@ export class Store {
     let after: { t: number, id: string } | null = null
     for (;;) {
       let q = this.db.selectFrom(LOG_TABLE).select(['id', 'started_at', 'record']).where(where(filter, this.dialect))
-      if (after) {
-        const { t, id } = after
-        q = q.where((eb) => eb.or([eb('started_at', '<', t), eb.and([eb('started_at', '=', t), eb('id', '<', id)])]))
-      }
+      if (after) q = q.where(olderThan(after.t, after.id))
       const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(pageSize).execute()
       for (const row of rows) yield fromRow(row)
       if (rows.length < pageSize) return
@@ -255,10 +247,7 @@ export class Store {
       const edge = await this.db.selectFrom(LOG_TABLE).select(['started_at', 'id'])
         .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).offset(maxRows).executeTakeFirst()
       if (edge) {
-        const t = Number(edge.started_at)
-        deleted += await this.deleteBatches((q) => q.where((eb) => eb.or([
-          eb('started_at', '<', t), eb.and([eb('started_at', '=', t), eb('id', '<=', edge.id)]),
-        ])), batch)
+        deleted += await this.deleteBatches((q) => q.where(olderThan(Number(edge.started_at), edge.id, true)), batch)
       }
     }
     return deleted
@@ -366,6 +355,17 @@ export async function openStore (url: string, options: StoreOptions = {}): Promi
     throw err
   }
   return store
+}
+
+/**
+ * Rows after (`started_at`, `id`) in newest-first order: the keyset condition of every page, and of
+ * prune's row cap (`inclusive`: that row too).
+ */
+function olderThan (t: number, id: string, inclusive = false) {
+  return (eb: ExpressionBuilder<Tables, typeof LOG_TABLE>) => eb.or([
+    eb('started_at', '<', t),
+    eb.and([eb('started_at', '=', t), eb('id', inclusive ? '<=' : '<', id)]),
+  ])
 }
 
 function quantile (sorted: number[], q: number): number {
