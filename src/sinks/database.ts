@@ -19,7 +19,7 @@ import type { OutgoingRequestRecord } from '../record.js'
 import { DEFAULT_CONFIG, type RuntimeConfig } from '../store/config.js'
 import { toRow } from '../store/rows.js'
 import type { StoreOptions } from '../store/store.js'
-import type { WriterStore } from '../store/thread.js'
+import { within, type WriterStore } from '../store/thread.js'
 import { parseDatabaseUrl, redactUrl } from '../store/url.js'
 import { withoutBodies } from './format.js'
 import type { Sink } from './types.js'
@@ -377,12 +377,6 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     stats: () => ({ ...counts, queued: queue.length, queuedBytes }),
     store: () => closed ? Promise.reject(new Error('the database sink is closed')) : open(),
   }
-}
-
-/** `promise`, or `fallback` once `ms` have passed. */
-function within<T> (promise: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let t: NodeJS.Timeout | undefined
-  return Promise.race([promise, new Promise<T>((resolve) => { t = setTimeout(() => resolve(fallback), ms) })]).finally(() => clearTimeout(t))
 }
 
 /** Codes of failures that pass: the database is down, restarting, overloaded or locked. */

@@ -40,6 +40,12 @@ const revive = (plain: PlainError): Error => Object.assign(new Error(plain.messa
 
 const ENTRY = ourModule('./thread-worker', import.meta.url)
 
+/** `promise`, or `fallback` once `ms` have passed: for waits on a database that may never answer. */
+export function within<T> (promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let t: NodeJS.Timeout | undefined
+  return Promise.race([promise, new Promise<T>((resolve) => { t = setTimeout(() => resolve(fallback), ms) })]).finally(() => clearTimeout(t))
+}
+
 /** Opens (and migrates) the store on a new thread; rejects as openStore would. */
 export function openStoreThread (url: string, options: StoreOptions = {}): Promise<WriterStore> {
   let worker: Worker
@@ -100,9 +106,7 @@ export function openStoreThread (url: string, options: StoreOptions = {}): Promi
       async close () {
         // Closing waits behind the thread's current call, which may hang on a dead connection: end
         // the thread after a second whatever happens.
-        let timer: NodeJS.Timeout | undefined
-        await Promise.race([call('close').catch(() => {}), new Promise((resolve) => { timer = setTimeout(resolve, 1000) })])
-        clearTimeout(timer)
+        await within(call('close').catch(() => {}), 1000, undefined)
         gone ??= Object.assign(new Error('the store is closed'), { code: 'LOR_ERR_THREAD_GONE' })
         await worker.terminate()
       },
