@@ -1,11 +1,11 @@
 /**
- * `matches(record, filter)`: a RecordFilter applied to a record in memory, for `tail`, which
+ * `matches(record, filter)`: a RecordFilter applied to a record in memory, for `tail` and the UI's live list, which
  * receives records one at a time from `store.subscribe`. It mirrors the WHERE clause that
  * src/store/filters.ts builds, so `tail --status 5xx` shows what `export --status 5xx` would.
  */
-import type { RecordFilter } from '../store/filters.js'
+import type { RecordFilter } from './filters.js'
 import type { OutgoingRequestRecord } from '../record.js'
-import { toMillis } from '../store/time.js'
+import { toMillis } from './time.js'
 
 const list = <T>(v: T | T[]): T[] => Array.isArray(v) ? v : [v]
 const CLASS = /^([1-5])xx$/i

@@ -6,7 +6,7 @@ import { Command, Option } from 'commander'
 import { formatText } from '../../sinks/format.js'
 import { databaseOption, describeError, scrub, untilStopped, withStore, type CliContext, type DatabaseOptions } from '../common.js'
 import { addFilterOptions, toRecordFilter, type FilterName, type FilterOptions } from '../filters.js'
-import { matches } from '../matches.js'
+import { matches } from '../../store/matches.js'
 import { parsePositiveInteger } from '../parse.js'
 
 interface TailCliOptions extends DatabaseOptions, FilterOptions {
