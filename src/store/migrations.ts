@@ -94,6 +94,12 @@ export function migrations (dialect: Dialect, options: SchemaOptions = {}): Reco
         }).execute()
       },
     },
+    // The list's response-size column, without parsing each record's JSON. Rows saved before it stay null.
+    '0002_response_size': {
+      async up (db: Kysely<any>) {
+        await db.schema.alterTable(LOG_TABLE).addColumn('response_size', 'bigint').execute()
+      },
+    },
   }
 }
 

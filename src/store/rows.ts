@@ -1,9 +1,12 @@
 /** A record as a row, and back. The row's columns are what queries filter on; `record` is the record itself. */
 import type { OutgoingRequestRecord } from '../record.js'
-import type { Insertable, Selectable } from 'kysely'
+import type { Selectable } from 'kysely'
 import type { LogTable } from './schema.js'
 
-export function toRow (record: OutgoingRequestRecord): Insertable<LogTable> {
+/** A row as toRow makes it: every column set, times as numbers. */
+export type Row = Selectable<LogTable> & { started_at: number, response_size: number | null }
+
+export function toRow (record: OutgoingRequestRecord): Row {
   const json = JSON.stringify(record)
   const status = record.response?.status ?? null
   return {
@@ -23,6 +26,7 @@ export function toRow (record: OutgoingRequestRecord): Insertable<LogTable> {
     context: record.context === null ? null : JSON.stringify(record.context),
     trace_id: record.traceId,
     size: Buffer.byteLength(json),
+    response_size: record.response?.size ?? null,
     record: json,
   }
 }
@@ -49,9 +53,11 @@ export interface RecordSummary {
   traceId: string | null
   /** bytes of the stored record */
   size: number
+  /** bytes of the response body on the wire; null without a response, or when unknown */
+  responseSize: number | null
 }
 
-export const SUMMARY_COLUMNS = ['id', 'started_at', 'duration_ms', 'ttfb_ms', 'client', 'method', 'host', 'path', 'url', 'status', 'failed', 'error_code', 'chain_id', 'trace_id', 'size'] as const
+export const SUMMARY_COLUMNS = ['id', 'started_at', 'duration_ms', 'ttfb_ms', 'client', 'method', 'host', 'path', 'url', 'status', 'failed', 'error_code', 'chain_id', 'trace_id', 'size', 'response_size'] as const
 
 export function toSummary (row: Omit<Selectable<LogTable>, 'record' | 'context'>): RecordSummary {
   return {
@@ -70,6 +76,7 @@ export function toSummary (row: Omit<Selectable<LogTable>, 'record' | 'context'>
     chainId: row.chain_id,
     traceId: row.trace_id,
     size: Number(row.size),
+    responseSize: row.response_size === null ? null : Number(row.response_size),
   }
 }
 

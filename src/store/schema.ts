@@ -33,6 +33,8 @@ export interface LogTable {
   trace_id: string | null
   /** bytes of the record's JSON, which the queue and retention count */
   size: number
+  /** bytes of the response body on the wire, when known (migration 0002; null in older rows) */
+  response_size: Millis | null
   /** the whole record as JSON */
   record: string
 }

@@ -79,7 +79,7 @@ for (const dialect of DIALECTS) {
         const first = page.items.find((i) => i.id === rs[3]!.id)!
         assert.deepEqual(first, {
           id: rs[3]!.id, startedAt: rs[3]!.startedAt, durationMs: rs[3]!.durationMs, ttfbMs: rs[3]!.ttfbMs, client: 'http', method: 'GET', host, path: '/v1/items',
-          url: rs[3]!.url, status: 503, failed: true, errorCode: null, chainId: null, traceId: rs[3]!.traceId, size: Buffer.byteLength(JSON.stringify(rs[3])),
+          url: rs[3]!.url, status: 503, failed: true, errorCode: null, chainId: null, traceId: rs[3]!.traceId, size: Buffer.byteLength(JSON.stringify(rs[3])), responseSize: rs[3]!.response!.size,
         })
         assert.equal(page.nextCursor, null)
       })
