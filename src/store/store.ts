@@ -16,6 +16,7 @@ import { migrate, pendingMigrations, type SchemaOptions } from './migrations.js'
 import { dropPartitionsBefore, ensurePartitions, isPartitioned } from './partitions.js'
 import { fromRow, SUMMARY_COLUMNS, toRow, toSummary, type RecordSummary } from './rows.js'
 import { LOG_TABLE, type Tables } from './schema.js'
+import { timeline, type Timeline, type TimelineWindow } from './timeline.js'
 import { parseDatabaseUrl, redactUrl, type Dialect } from './url.js'
 
 export interface StoreOptions extends DriverOptions, SchemaOptions {
@@ -61,7 +62,7 @@ export interface HostStats {
   p95Ms: number
 }
 
-const ROW_COLUMNS = ['id', 'started_at', 'duration_ms', 'ttfb_ms', 'client', 'method', 'host', 'path', 'url', 'status', 'failed', 'error_code', 'chain_id', 'context', 'trace_id', 'size', 'record'] as const
+const ROW_COLUMNS = ['id', 'started_at', 'duration_ms', 'ttfb_ms', 'client', 'method', 'host', 'path', 'url', 'status', 'failed', 'error_code', 'chain_id', 'context', 'trace_id', 'size', 'response_size', 'record'] as const
 
 /** Rows per INSERT statement, and the most bytes of record JSON in one (MySQL's packet limit is often 16–64 MB). */
 const INSERT_ROWS = 500
@@ -222,6 +223,18 @@ export class Store {
       const count = durations.length
       return { host, count, failed, errorRate: failed / count, rate: count / seconds, p50Ms: quantile(durations, 0.5), p95Ms: quantile(durations, 0.95) }
     }).sort((a, b) => b.count - a.count)
+  }
+
+  /**
+   * The dashboard's series over a window: requests and failures per bucket (exact), p50/p95 durations
+   * per bucket, and the same per host for the busiest hosts. Past `window.sample` records (default
+   * 50 000) the percentiles are estimates from an evenly spread sample, and `sampled` is true.
+   * @example
+   * const now = Date.now()
+   * const { buckets, hosts } = await store.timeline({ from: now - 86_400_000, to: now }, { method: 'POST' })
+   */
+  async timeline (window: TimelineWindow, filter: RecordFilter = {}): Promise<Timeline> {
+    return timeline(this.db, this.dialect, window, filter)
   }
 
   /** Deletes old records in batches; returns how many. */
