@@ -22,4 +22,14 @@ export default tseslint.config(
       'no-restricted-properties': 'off',
     },
   },
+  {
+    // The admin UI's browser script: plain JS, served as is.
+    files: ['src/ui/assets/*.js'],
+    languageOptions: {
+      globals: {
+        window: 'readonly', document: 'readonly', navigator: 'readonly', EventSource: 'readonly', CSS: 'readonly',
+        URL: 'readonly', setTimeout: 'readonly', setInterval: 'readonly',
+      },
+    },
+  },
 )

@@ -1,0 +1,251 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { openStore, type Store } from '../../src/store/store.js'
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
+import { makeErrorRecord, makeRecord } from '../fixtures/records.js'
+import { Browserish, PASSWORD, startAdmin, token, type AdminServer } from '../helpers/admin.js'
+
+const T0 = Date.now() - 10 * 60_000
+const XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
+
+for (const dialect of DIALECTS) {
+  const made = await createTestDatabase(dialect)
+  const skip = typeof made === 'string' ? made : false
+
+  describe(`admin handler on ${dialect}`, { skip }, () => {
+    const database = made as TestDatabase
+    let store: Store
+    let admin: AdminServer
+    let browser: Browserish
+    const records = [
+      makeRecord({ at: T0, host: 'api.example.com', method: 'GET', response: { status: 200, size: 2048 } }),
+      makeRecord({ at: T0 + 1000, host: 'pay.example.com', method: 'POST', url: 'https://pay.example.com/v1/charges', path: '/v1/charges', response: { status: 502 } }),
+      makeErrorRecord({ at: T0 + 2000, host: 'down.example.com' }),
+      makeRecord({
+        at: T0 + 3000,
+        host: 'evil.example.com',
+        url: `https://evil.example.com/x?q=${encodeURIComponent(XSS)}&raw=${XSS}`,
+        path: '/x',
+        request: { headers: { 'x-evil': XSS, authorization: '***hidden***' } },
+        response: { status: 200, contentType: 'application/json', body: JSON.stringify({ html: XSS }), headers: { 'content-type': 'application/json' } },
+        context: { requestId: 'r-evil' },
+      }),
+    ]
+
+    before(async () => {
+      store = await openStore(database.url)
+      await store.insert(records)
+      admin = await startAdmin({ store })
+      browser = new Browserish(admin.origin)
+    })
+    after(async () => {
+      await admin?.close()
+      await store?.close()
+      await database.drop()
+    })
+
+    it('sends the security headers on every response, the login page included', async () => {
+      for (const path of ['/login', '/', '/api/requests', '/assets/app.js']) {
+        const res = await fetch(admin.origin + path, { redirect: 'manual' })
+        const csp = res.headers.get('content-security-policy') ?? ''
+        assert.match(csp, /script-src 'self'/, path)
+        assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, path)
+        assert.match(csp, /frame-ancestors 'none'/, path)
+        assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path)
+        await res.arrayBuffer()
+      }
+    })
+
+    it('sends a page to the login form, and the API a 401, without a session', async () => {
+      const page = await fetch(`${admin.origin}/requests/${records[0]!.id}?raw=1`, { redirect: 'manual' })
+      assert.equal(page.status, 303)
+      assert.equal(page.headers.get('location'), `/login?next=${encodeURIComponent(`/requests/${records[0]!.id}?raw=1`)}`)
+      const api = await fetch(`${admin.origin}/api/requests`)
+      assert.equal(api.status, 401)
+      assert.match((await api.json()).error, /Log in/)
+    })
+
+    it('refuses a wrong password and a login form without its token; a right one sets a strict HttpOnly cookie', async () => {
+      const guest = new Browserish(admin.origin)
+      assert.equal((await guest.login('wrong')).status, 401)
+      const forged = await guest.post('/login', { _csrf: 'forged', password: PASSWORD })
+      assert.equal(forged.status, 403)
+      const res = await browser.login()
+      assert.equal(res.status, 303)
+      assert.equal(res.headers.get('location'), '/')
+      const cookie = res.headers.getSetCookie().find((c) => c.startsWith('lor_session='))!
+      assert.match(cookie, /HttpOnly/i)
+      assert.match(cookie, /SameSite=Strict/i)
+      assert.match(cookie, /Path=\//)
+    })
+
+    it('lists newest first, and filters from the URL', async () => {
+      const all = await browser.text('/')
+      assert.equal(all.status, 200)
+      const order = [...all.body.matchAll(/<tr class="[^"]*" data-id="([^"]+)"/g)].map((m) => m[1])
+      assert.deepEqual(order, records.map((r) => r.id).reverse())
+      const failed = await browser.text('/?failed=1')
+      assert.deepEqual([...failed.body.matchAll(/data-id="([^"]+)"/g)].map((m) => m[1]), [records[2]!.id, records[1]!.id])
+      const host = await browser.text('/?host=pay.example.com&method=POST&status=5xx')
+      assert.deepEqual([...host.body.matchAll(/data-id="([^"]+)"/g)].map((m) => m[1]), [records[1]!.id])
+      const context = await browser.text('/?ctx=requestId%3Dr-evil')
+      assert.deepEqual([...context.body.matchAll(/data-id="([^"]+)"/g)].map((m) => m[1]), [records[3]!.id])
+      const bad = await browser.text('/?status=99&from=yesterday')
+      assert.equal(bad.status, 400)
+      assert.match(bad.body, /status: Expected a status code/)
+      assert.match(bad.body, /from: Expected an ISO-8601 time/)
+    })
+
+    it('pages with a keyset cursor', async () => {
+      const api = await browser.request('/api/requests?limit=3')
+      const first = await api.json()
+      assert.equal(first.items.length, 3)
+      const next = await (await browser.request(`/api/requests?limit=3&cursor=${encodeURIComponent(first.nextCursor)}`)).json()
+      assert.deepEqual(next.items.map((i: { id: string }) => i.id), [records[0]!.id])
+      assert.equal(next.nextCursor, null)
+    })
+
+    it('escapes everything that came from an upstream, on the list and the detail', async () => {
+      for (const path of ['/', `/requests/${records[3]!.id}`, `/requests/${records[3]!.id}?raw=1`]) {
+        const { body } = await browser.text(path)
+        assert.doesNotMatch(body, /<script>window|<img src=x/, path)
+        assert.match(body, /&lt;script&gt;window.__xss=1&lt;\/script&gt;/, path)
+      }
+    })
+
+    it('shows a detail: masked values marked, the body highlighted, the error panel, copy as', async () => {
+      const { body } = await browser.text(`/requests/${records[3]!.id}`)
+      assert.match(body, /<span class="masked"[^>]*>\*\*\*hidden\*\*\*<\/span>/)
+      assert.match(body, /class="hljs-attr"/)
+      assert.match(body, /<details data-format="curl">/)
+      const failed = await browser.text(`/requests/${records[2]!.id}`)
+      assert.match(failed.body, /class="error-panel"/)
+      assert.match(failed.body, /ECONNREFUSED/)
+      assert.equal((await browser.text('/requests/00000000-0000-7000-8000-000000000000')).status, 404)
+    })
+
+    it('needs the CSRF token for every state change', async () => {
+      assert.equal((await browser.post('/settings', { saveToDb: 'no' })).status, 403)
+      assert.equal((await browser.post('/settings/prune', {})).status, 403)
+      const patch = await browser.request('/api/config', { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: '{"saveBody":"no"}' })
+      assert.equal(patch.status, 403)
+      assert.equal((await store.getConfig()).saveBody, 'default')
+      const csrf = await browser.csrf()
+      const saved = await browser.post('/settings', { _csrf: csrf, saveToDb: 'no', saveBody: 'default', maxContentLength: '1024', resetAfterMinutes: '30', prettifyBodies: '1' })
+      assert.equal(saved.status, 303)
+      const config = await store.getConfig()
+      assert.deepEqual([config.saveToDb, config.maxContentLength, config.resetAfterMinutes], ['no', 1024, 30])
+      assert.ok(config.resetAt && Date.parse(config.resetAt) > Date.now() + 29 * 60_000)
+      const viaApi = await browser.request('/api/config', { method: 'PATCH', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{"saveToDb":"default","maxContentLength":null}' })
+      assert.equal(viaApi.status, 200)
+      assert.equal((await viaApi.json()).saveToDb, 'default')
+      const bad = await browser.request('/api/config', { method: 'PATCH', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf }, body: '{"saveToDb":"maybe"}' })
+      assert.equal(bad.status, 400)
+    })
+
+    it('takes a bearer password for scripts, without a cookie or token', async () => {
+      const res = await fetch(`${admin.origin}/api/config`, { method: 'PATCH', headers: { authorization: `Bearer ${PASSWORD}`, 'content-type': 'application/json' }, body: '{"prettifyBodies":false}' })
+      assert.equal(res.status, 200)
+      assert.equal((await store.getConfig()).prettifyBodies, false)
+      assert.equal((await fetch(`${admin.origin}/api/config`, { headers: { authorization: 'Bearer nope' } })).status, 401)
+    })
+
+    it('exports the filter as NDJSON records, exactly as stored', async () => {
+      const res = await browser.request('/api/export?format=ndjson&failed=1')
+      assert.match(res.headers.get('content-disposition') ?? '', /attachment; filename="outgoing-requests-.*\.ndjson"/)
+      const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l))
+      assert.deepEqual(lines, [records[2], records[1]])
+      const har = await (await browser.request(`/api/requests/${records[0]!.id}/har`)).json()
+      assert.equal(har.log.entries.length, 1)
+      assert.equal(har.log.entries[0].request.url, records[0]!.url)
+    })
+
+    it('streams new records that match, as server-sent events', async () => {
+      const controller = new AbortController()
+      const res = await browser.request('/api/stream?host=live.example.com&html=1', { signal: controller.signal })
+      assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8')
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
+      assert.match((await reader.read()).value!, /: connected/)
+      const other = makeRecord({ at: Date.now(), host: 'other.example.com' })
+      const wanted = makeRecord({ at: Date.now(), host: 'live.example.com', url: `https://live.example.com/${XSS}` })
+      // Give the poller a moment to take its starting point, then save.
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      await store.insert([other, wanted])
+      let text = ''
+      while (!text.includes('\n\n') || !text.includes('event: record')) text += (await reader.read()).value
+      const data = JSON.parse(/data: (.*)\n/.exec(text.slice(text.indexOf('event: record')))![1]!)
+      assert.equal(data.id, wanted.id)
+      assert.match(data.html, /^<tr/)
+      assert.doesNotMatch(data.html, /<script>|<img src=x/)
+      controller.abort()
+    })
+
+    it('prunes from the settings page and says how many', async () => {
+      const old = makeRecord({ at: Date.now() - 3 * 86_400_000 })
+      await store.insert([old])
+      const res = await browser.post('/settings/prune', { _csrf: await browser.csrf() })
+      assert.equal(res.status, 303)
+      const page = await browser.text(res.headers.get('location')!)
+      assert.match(page.body, /Deleted [1-9]\d* outgoing request log\(s\)/)
+      assert.equal(await store.get(old.id), null)
+    })
+
+    it('logs out: the old cookie no longer works', async () => {
+      const stolen = new Map(browser.cookies)
+      const res = await browser.post('/logout', { _csrf: await browser.csrf() })
+      assert.equal(res.status, 303)
+      const replay = await fetch(`${admin.origin}/`, { headers: { cookie: [...stolen].map(([k, v]) => `${k}=${v}`).join('; ') }, redirect: 'manual' })
+      assert.equal(replay.status, 303)
+    })
+  })
+}
+
+describe('admin handler under a base path', () => {
+  it('links, cookies and redirects stay under it; the bare base path redirects to its slash', async () => {
+    const store = await openStore('sqlite::memory:')
+    const admin = await startAdmin({ store, basePath: '/admin' })
+    try {
+      assert.equal((await fetch(`${admin.origin}/admin?x=1`, { redirect: 'manual' })).headers.get('location'), '/admin/?x=1')
+      const browser = new Browserish(admin.origin, '/admin/')
+      const login = await browser.login()
+      assert.equal(login.headers.get('location'), '/admin/')
+      assert.match(login.headers.getSetCookie().join('\n'), /Path=\/admin\//)
+      const page = await browser.text('/admin/')
+      assert.match(page.body, /href="\/admin\/assets\/app.css"/)
+      assert.match(page.body, /action="\/admin\/"/)
+    } finally {
+      await admin.close()
+      await store.close()
+    }
+  })
+
+  it('refuses to start without a password unless told the app authenticates', async () => {
+    const { createAdminHandler } = await import('../../src/ui/handler.js')
+    const saved = process.env.LOG_OUTGOING_REQUESTS_ADMIN_PASSWORD
+    delete process.env.LOG_OUTGOING_REQUESTS_ADMIN_PASSWORD
+    try {
+      assert.throws(() => createAdminHandler({ database: 'sqlite::memory:' }), /options.password is required/)
+      assert.doesNotThrow(() => createAdminHandler({ database: 'sqlite::memory:', password: false }))
+    } finally {
+      if (saved !== undefined) process.env.LOG_OUTGOING_REQUESTS_ADMIN_PASSWORD = saved
+    }
+  })
+})
+
+describe('login form token', () => {
+  it('is tied to the browser that loaded the form', async () => {
+    const store = await openStore('sqlite::memory:')
+    const admin = await startAdmin({ store })
+    try {
+      const a = new Browserish(admin.origin)
+      const b = new Browserish(admin.origin)
+      const formA = await a.text('/login')
+      await b.text('/login')
+      const res = await b.post('/login', { _csrf: token(formA.body), password: PASSWORD })
+      assert.equal(res.status, 403)
+    } finally {
+      await admin.close()
+      await store.close()
+    }
+  })
+})
