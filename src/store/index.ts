@@ -10,6 +10,7 @@
 export { openStore, Store, type StoreOptions, type ListOptions, type Page, type PruneOptions, type HostStats } from './store.js'
 export type { RecordFilter, StatusClass } from './filters.js'
 export type { RecordSummary } from './rows.js'
+export type { Timeline, TimelineWindow, TimelineBucket, HostTimeline, HostBucket } from './timeline.js'
 export type { RuntimeConfig, ConfigPatch, Switch } from './config.js'
 export { parseDatabaseUrl, DEFAULT_DATABASE_URL, type Dialect } from './url.js'
 export { exportRecords, writeExport, formats, type ExportFormat, type ExportOptions } from '../export/index.js'

@@ -1,9 +1,10 @@
 /**
- * The dashboard's numbers over a window: requests and failures per time bucket, exact, from SQL
- * GROUP BY; and p50/p95 durations per bucket and per host, computed here because the three databases
- * disagree on percentile functions. Durations are read for at most `sample` rows (default 50 000),
- * so that a window of millions of records costs bounded memory; past that the percentiles are
- * estimates from an evenly spread sample, and the result says `sampled: true`.
+ * The dashboard's numbers over a window: requests and failures per time bucket, and p50/p95
+ * durations per bucket and per host, computed here because the three databases disagree on
+ * percentile functions. A window of at most `sample` records (default 50 000) is read once and
+ * everything is exact. A larger one is counted with SQL GROUP BY (still exact), and its percentiles
+ * are estimates from an evenly spread sample of about `sample` rows, so that millions of records
+ * cost bounded memory; the result then says `sampled: true`.
  */
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely'
 import { InvalidOptionError } from '../errors.js'

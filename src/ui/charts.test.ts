@@ -87,6 +87,13 @@ describe('charts', () => {
     assert.ok(Math.abs(Number(ok![4]) - 3 * Number(failed![4])) < 0.2, 'heights in proportion, 3 : 1')
   })
 
+  it('keeps a host\'s colour when an error series comes first', () => {
+    const hosts = [{ name: 'a.example', values: [1, 1, 1, 1, 1, 1] }, { name: 'b.example', values: [2, 2, 2, 2, 2, 2] }]
+    const svg = lineChart(base({ unit: '%', series: [{ name: 'all hosts', kind: 'error', values: [1, 1, 1, 1, 1, 1] }, ...hosts] }))
+    const swatches = [...svg.matchAll(/class="swatch ([\w-]+)"[^>]*\/><text class="legend"[^>]*>([^<]+)</g)].map((m) => [m[2], m[1]])
+    assert.deepEqual(swatches, [['all hosts', 'series-error'], ['a.example', 'series-0'], ['b.example', 'series-1']])
+  })
+
   it('labels the x axis in local time within a day and by date over a week, in the zone asked for', () => {
     const hour = lineChart(base({ labels: labels(60, MIN), series: [{ name: 'x', values: Array(60).fill(1) }] }))
     const ticks = (svg: string): string[] => [...svg.matchAll(/<text class="tick" [^>]*text-anchor="middle">([^<]+)</g)].map((m) => m[1]!)

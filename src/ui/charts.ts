@@ -59,7 +59,7 @@ export function lineChart (options: ChartOptions): string {
   const c = frame(options, 'line', max)
   const parts: string[] = []
   options.series.forEach((s, k) => {
-    const cls = seriesClass(s, k)
+    const cls = c.cls[k]!
     let d = ''
     let joined = false
     const dots: string[] = []
@@ -110,7 +110,7 @@ export function barChart (options: ChartOptions): string {
       const top = c.y(base + v)
       const height = round(c.y(base) - top)
       base += v
-      parts.push(`<rect class="bar ${seriesClass(s, k)}" x="${round(c.x(i) + gap / 2)}" y="${top}" width="${round(width - gap)}" height="${height}"><title>${esc(`${c.when(i)} · ${s.name}: ${c.fmt(v)}`)}</title></rect>`)
+      parts.push(`<rect class="bar ${c.cls[k]}" x="${round(c.x(i) + gap / 2)}" y="${top}" width="${round(width - gap)}" height="${height}"><title>${esc(`${c.when(i)} · ${s.name}: ${c.fmt(v)}`)}</title></rect>`)
     })
   }
   return c.render(parts)
@@ -129,6 +129,7 @@ function frame (options: ChartOptions, kind: Kind, max: number) {
   const label = formatter(format, options.timeZone)
   const tip = formatter(format === 'time' ? 'time' : 'datetime', options.timeZone)
   const legend = legendLayout(options.series, width)
+  const cls = seriesClasses(options.series)
   const plotW = width - PAD.left - PAD.right
   const plotH = Math.max(40, height - PAD.top - PAD.bottom - legend.height)
   const ticks = yTicks(max)
@@ -162,12 +163,12 @@ function frame (options: ChartOptions, kind: Kind, max: number) {
     legend.items.forEach(({ s, k, x: lx, row }) => {
       const ly = bottom + PAD.bottom + row * LEGEND_ROW + 4
       const name = s.name.length > LEGEND_NAME ? `${s.name.slice(0, LEGEND_NAME - 1)}…` : s.name
-      out.push(`<g class="legend-item"><title>${esc(s.name)}</title><rect class="swatch ${seriesClass(s, k)}" x="${lx}" y="${ly}" width="10" height="10"/><text class="legend" x="${lx + 14}" y="${ly + 9}">${esc(name)}</text></g>`)
+      out.push(`<g class="legend-item"><title>${esc(s.name)}</title><rect class="swatch ${cls[k]}" x="${lx}" y="${ly}" width="10" height="10"/><text class="legend" x="${lx + 14}" y="${ly + 9}">${esc(name)}</text></g>`)
     })
     out.push('</svg>')
     return out.join('')
   }
-  return { n, x, y, fmt, when, render }
+  return { n, x, y, fmt, when, render, cls }
 }
 
 function value (s: ChartSeries, i: number): number | null {
@@ -175,7 +176,14 @@ function value (s: ChartSeries, i: number): number | null {
   return v === undefined || v === null || !Number.isFinite(v) ? null : v
 }
 
-const seriesClass = (s: ChartSeries, k: number): string => s.kind === 'error' ? 'series-error' : `series-${k % 8}`
+/**
+ * Each series' colour class. An 'error' series takes no colour of the eight, so that the hosts after
+ * it keep the colours they have in charts without one.
+ */
+function seriesClasses (series: ChartSeries[]): string[] {
+  let next = 0
+  return series.map((s) => s.kind === 'error' ? 'series-error' : `series-${next++ % 8}`)
+}
 
 /** Legend entries flowing left to right, wrapping; names cut to LEGEND_NAME characters. */
 function legendLayout (series: ChartSeries[], width: number) {
