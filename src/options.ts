@@ -129,6 +129,8 @@ export interface ResolvedOptions {
 export const DEFAULT_CONTENT_TYPES: readonly ContentTypeRule[] = Object.freeze([
   { pattern: 'application/json', defaultEncoding: 'utf-8' },
   { pattern: 'application/*+json', defaultEncoding: 'utf-8' },
+  // Streamed JSON lines: text, and masked like JSON (mask/body.ts).
+  { pattern: 'application/x-ndjson', defaultEncoding: 'utf-8' },
   { pattern: 'application/soap+xml', defaultEncoding: 'utf-8' },
   { pattern: 'application/xml', defaultEncoding: 'utf-8' },
   { pattern: 'application/*+xml', defaultEncoding: 'utf-8' },
