@@ -10,9 +10,11 @@ import { pruneCommand } from './commands/prune.js'
 import { exportCommand } from './commands/export.js'
 import { tailCommand } from './commands/tail.js'
 import { statsCommand } from './commands/stats.js'
+import { seedCommand } from './commands/seed.js'
+import { serveCommand } from './commands/serve.js'
 import { CliExit, describeError, NAME, scrub, type CliContext, type CliIO } from './common.js'
 
-const COMMANDS: ReadonlyArray<(context: CliContext) => Command> = [migrateCommand, pruneCommand, exportCommand, tailCommand, statsCommand]
+const COMMANDS: ReadonlyArray<(context: CliContext) => Command> = [migrateCommand, pruneCommand, exportCommand, tailCommand, statsCommand, serveCommand, seedCommand]
 
 /** Usage errors exit with 2, as is usual for command lines (commander's own default is 1). */
 export const USAGE_ERROR = 2
