@@ -7,8 +7,15 @@ import got from 'got'
 
 const SECRET = 'sk_live_51Hx9dDemoSecretKey'
 
-/** A port with nothing listening: a refused connection. */
+let refused = null
+
+/** A port with nothing listening, the same for the whole run: a refused connection. */
 async function closedPort () {
+  refused ??= findClosedPort()
+  return refused
+}
+
+async function findClosedPort () {
   const server = createServer()
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address()
