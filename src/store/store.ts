@@ -16,7 +16,7 @@ import { migrate, pendingMigrations, type SchemaOptions } from './migrations.js'
 import { dropPartitionsBefore, ensurePartitions, isPartitioned } from './partitions.js'
 import { fromRow, SUMMARY_COLUMNS, toRow, toSummary, type RecordSummary } from './rows.js'
 import { LOG_TABLE, type Tables } from './schema.js'
-import { timeline, type Timeline, type TimelineWindow } from './timeline.js'
+import { quantile, timeline, type Timeline, type TimelineWindow } from './timeline.js'
 import { parseDatabaseUrl, redactUrl, type Dialect } from './url.js'
 
 export interface StoreOptions extends DriverOptions, SchemaOptions {
@@ -379,12 +379,6 @@ function olderThan (t: number, id: string, inclusive = false) {
     eb('started_at', '<', t),
     eb.and([eb('started_at', '=', t), eb('id', inclusive ? '<=' : '<', id)]),
   ])
-}
-
-function quantile (sorted: number[], q: number): number {
-  if (sorted.length === 0) return 0
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))
-  return sorted[i]!
 }
 
 const encodeCursor = (t: number, id: string): string => Buffer.from(`${t}:${id}`).toString('base64url')

@@ -241,6 +241,8 @@ function percentiles (durations: number[]): { p50Ms: number | null, p95Ms: numbe
   return { p50Ms: quantile(durations, 0.5), p95Ms: quantile(durations, 0.95) }
 }
 
-function quantile (sorted: number[], q: number): number {
+/** The nearest-rank percentile of sorted values (0 when there are none); `stats()` uses it too. */
+export function quantile (sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!
 }
