@@ -89,9 +89,11 @@ function prepare (record: OutgoingRequestRecord): Replay {
   const notes: string[] = []
   const headers = new Map<string, string[]>()
   let invalidNames = 0
+  let contentEncoding: string | null = null
   for (const [rawName, value] of Object.entries(request.headers)) {
     const name = rawName.toLowerCase()
     if (!TOKEN.test(name)) { invalidNames++; continue }
+    if (name === 'content-encoding') contentEncoding = String(value)
     if (SKIPPED.has(name)) continue
     const values = (Array.isArray(value) ? value : [value]).map((v) => String(v).replace(NOT_IN_FIELD, ' '))
     if (name === 'host' && values.every((v) => sameHost(v, record.url))) continue
@@ -106,9 +108,8 @@ function prepare (record: OutgoingRequestRecord): Replay {
   } else if (body !== null && request.truncated) {
     notes.push(`the request body was cut off when recorded${wire}: only the recorded part is sent`)
   }
-  const contentEncoding = request.headers['content-encoding']
-  if (body !== null && contentEncoding !== undefined) {
-    notes.push(`the body was recorded decompressed (content-encoding: ${oneLine(String(contentEncoding))}) and is sent as such, without that header`)
+  if (body !== null && contentEncoding !== null) {
+    notes.push(`the body was recorded decompressed (content-encoding: ${oneLine(contentEncoding)}) and is sent as such, without that header`)
   }
   if (body !== null && request.encoding !== null && !/^(?:utf-?8|us-ascii|ascii)$/i.test(request.encoding) && /[\u0080-\uffff]/.test(body)) {
     notes.push(`the body was decoded from ${oneLine(request.encoding)} and is sent as UTF-8`)
@@ -267,8 +268,10 @@ function python (r: Replay): string {
     r.body === null ? '' : `    data=${py(r.body)}.encode('utf-8'),\n`,
     '    allow_redirects=False,\n',
   ]
-  return comments('#', r.notes) +
-    'import requests\n\n' +
+  // The notes come after the import: Python reads a comment on line 1 or 2 that holds `coding:` or
+  // `coding=` as the file's encoding (PEP 263), and a note can (`content-encoding: gzip`).
+  return 'import requests\n\n' +
+    comments('#', r.notes) +
     `response = requests.request(\n${args.join('')})\n` +
     'print(response.status_code, response.text)\n'
 }
