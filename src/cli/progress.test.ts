@@ -14,7 +14,7 @@ function terminal (): { stream: PassThrough & { isTTY: boolean }, text: () => st
 describe('progress', () => {
   it('redraws one line while counting, and erases it at the end', async () => {
     const { stream, text } = terminal()
-    const progress = createProgress(stream, true, 10)
+    const progress = createProgress(stream, true, undefined, 10)
     for (let i = 0; i < 5; i++) progress.add()
     await sleep(40)
     progress.done()
@@ -29,9 +29,21 @@ describe('progress', () => {
     assert.equal(text(), after, 'nothing after done()')
   })
 
+  it('draws the caller\'s line, and counts in steps', async () => {
+    const { stream, text } = terminal()
+    const progress = createProgress(stream, true, (n) => `Seeded ${n} of 10`, 10)
+    progress.add(4)
+    progress.add(3)
+    await sleep(40)
+    progress.done()
+    await sleep(0)
+    assert.equal(progress.count(), 7)
+    assert.ok(text().startsWith('\r\u001b[KSeeded 7 of 10'), JSON.stringify(text()))
+  })
+
   it('disabled, it only counts', async () => {
     const { stream, text } = terminal()
-    const progress = createProgress(stream, false, 10)
+    const progress = createProgress(stream, false, undefined, 10)
     progress.add()
     await sleep(30)
     progress.done()
@@ -41,7 +53,7 @@ describe('progress', () => {
 
   it('a quick export draws nothing at all', async () => {
     const { stream, text } = terminal()
-    const progress = createProgress(stream, true, 1000)
+    const progress = createProgress(stream, true, undefined, 1000)
     progress.add()
     progress.done()
     await sleep(0)

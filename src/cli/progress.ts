@@ -6,7 +6,8 @@
 import type { Output } from './common.js'
 
 export interface Progress {
-  add (): void
+  /** counts one more, or `n` more */
+  add (n?: number): void
   count (): number
   /** Stops redrawing and erases the line. */
   done (): void
@@ -14,19 +15,24 @@ export interface Progress {
 
 const ERASE_LINE = '\r\x1b[K'
 
-export function createProgress (stream: Output, enabled: boolean, intervalMs = 250): Progress {
+/** The line to draw for a count; the default is export's. */
+export type ProgressLine = (n: number) => string
+
+const exported: ProgressLine = (n) => `Exported ${n} record(s)…`
+
+export function createProgress (stream: Output, enabled: boolean, line: ProgressLine = exported, intervalMs = 250): Progress {
   let n = 0
   let drawn = false
   const timer = enabled
     ? setInterval(() => {
-      stream.write(`${ERASE_LINE}Exported ${n} record(s)…`)
+      stream.write(`${ERASE_LINE}${line(n)}`)
       drawn = true
     }, intervalMs)
     : null
   // The counter must never keep the process alive on its own.
   timer?.unref()
   return {
-    add () { n++ },
+    add (k = 1) { n += k },
     count: () => n,
     done () {
       if (timer) clearInterval(timer)
