@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { sql } from 'kysely'
 import { openStore, type Store } from '../../src/store/store.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeErrorRecord, makeRecord } from '../fixtures/records.js'
@@ -108,6 +109,24 @@ for (const dialect of DIALECTS) {
         assert.deepEqual(await ids({ context: { retried: false } }), [])
         assert.deepEqual(await ids({ host: 'other.example' }), [])
         assert.equal(await store.count({ host, failed: true }), 3)
+      })
+
+      it('searches URLs through a trigram index where the database has one, with the same answers', async () => {
+        const quoted = makeRecord({ host: 'urls.example', at: T0 + 7000, url: 'https://urls.example/say/"Hi"/Zoë?q=it\'s' })
+        const gone = makeRecord({ host: 'urls.example', at: T0 - 5 * 86_400_000, url: 'https://urls.example/say/old' })
+        await store.insert([quoted, gone])
+        const search = async (url: string) => (await store.list({ host: 'urls.example', url })).items.map((i) => i.id)
+        assert.deepEqual(await search('"hi"'), [quoted.id], 'a double quote is text, not FTS syntax')
+        assert.deepEqual(await search('ZOË'), [quoted.id], 'the search text is lower-cased')
+        assert.deepEqual(await search('zoë'), [quoted.id])
+        assert.deepEqual(await search('say/'), [quoted.id, gone.id])
+        assert.deepEqual(await search('y/'), [quoted.id, gone.id], 'shorter than a trigram')
+        await store.prune({ maxAgeDays: 4, now: T0 + 60_000 })
+        assert.deepEqual(await search('say/'), [quoted.id], 'a pruned row leaves the index too')
+        if (dialect === 'postgres') {
+          const { rows } = await sql<{ indexname: string }>`select indexname from pg_indexes where indexname = 'outgoing_request_logs_url_trgm'`.execute(store.db)
+          assert.equal(rows.length, 1, 'pg_trgm is available here, so the index must exist')
+        }
       })
 
       it('rejects a filter it cannot apply, with the reason', async () => {
