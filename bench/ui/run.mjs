@@ -79,7 +79,9 @@ async function cases (store) {
     ['filter: status 5xx', '/?status=5xx'],
     ['filter: errors only, 24h', '/?failed=1&range=24h'],
     ['filter: POST, 1h', '/?method=POST&range=1h'],
-    ['filter: URL contains', '/?url=invoices'],
+    // A rare text: the page looks through its 20 000 records (scanLimit) and stops there.
+    ['filter: URL contains (rare)', '/?url=no-such-text'],
+    ['filter: URL contains (common)', '/?url=invoices'],
     ['filter: context value', '/?ctx=tenant%3Dacme'],
     ['detail', (i) => `/requests/${sample[i % sample.length].id}`],
     ['API list, 50', '/api/requests?limit=50'],
@@ -144,7 +146,9 @@ const lines = [
   ...results[0].rows.map((row, i) => {
     const all = results.map((r) => r.rows[i])
     const met = all.every((r) => r.server < TARGET_MS)
-    return `| ${row.name} | ${all.map((r) => `${r.server.toFixed(1)} (${r.serverP95.toFixed(1)})`).join(' | ')} | ${all.map((r) => r.wall.toFixed(1)).join(' | ')} | ${met ? 'yes' : '**no**'} |`
+    // The issue's target is for list, filter and detail; the dashboard is measured, not targeted.
+    const verdict = row.name.startsWith('dashboard') ? '(no target)' : met ? 'yes' : '**no**'
+    return `| ${row.name} | ${all.map((r) => `${r.server.toFixed(1)} (${r.serverP95.toFixed(1)})`).join(' | ')} | ${all.map((r) => r.wall.toFixed(1)).join(' | ')} | ${verdict} |`
   }),
   '',
   `Seeding took ${results.map((r) => `${r.seconds.toFixed(0)} s on ${r.dialect}${r.version ? ` (${r.version})` : ''}`).join(', ')}.`,

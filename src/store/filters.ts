@@ -4,7 +4,7 @@
  */
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely'
 import { InvalidOptionError } from '../errors.js'
-import { URL_SEARCH_TABLE, type Tables } from './schema.js'
+import type { Tables } from './schema.js'
 import { toMillis } from './time.js'
 import type { Dialect } from './url.js'
 
@@ -58,13 +58,7 @@ export function where (filter: RecordFilter, dialect: Dialect) {
     if (filter.failed === false) all.push(eb('failed', '=', 0))
     if (filter.from !== undefined) all.push(eb('started_at', '>=', toMillis(filter.from, 'from')))
     if (filter.to !== undefined) all.push(eb('started_at', '<', toMillis(filter.to, 'to')))
-    if (filter.url) {
-      // On SQLite the trigram index finds the candidates (it needs 3 characters); LIKE decides, as elsewhere.
-      if (dialect === 'sqlite' && [...filter.url].length >= 3) {
-        all.push(sql<SqlBool>`rowid in (select rowid from ${sql.id(URL_SEARCH_TABLE)} where ${sql.id(URL_SEARCH_TABLE)} match ${`"${filter.url.replace(/"/g, '""')}"`})`)
-      }
-      all.push(sql<SqlBool>`lower(url) like ${`%${escapeLike(filter.url.toLowerCase())}%`} escape '!'`)
-    }
+    if (filter.url) all.push(sql<SqlBool>`lower(url) like ${`%${escapeLike(filter.url.toLowerCase())}%`} escape '!'`)
     if (filter.chainId !== undefined) all.push(eb('chain_id', '=', filter.chainId))
     for (const [key, value] of Object.entries(filter.context ?? {})) all.push(sql<SqlBool>`${contextValue(key, dialect)} = ${String(value)}`)
     return eb.and(all)

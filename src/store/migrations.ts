@@ -5,7 +5,7 @@
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import { LorError } from '../errors.js'
-import { CONFIG_TABLE, LOG_TABLE, URL_SEARCH_TABLE } from './schema.js'
+import { CONFIG_TABLE, LOG_TABLE } from './schema.js'
 import { DEFAULT_PARTITION, ensurePartitions } from './partitions.js'
 import type { Dialect } from './url.js'
 
@@ -100,36 +100,15 @@ export function migrations (dialect: Dialect, options: SchemaOptions = {}): Reco
         await db.schema.alterTable(LOG_TABLE).addColumn('response_size', 'bigint').execute()
       },
     },
-    // The UI's dashboard and URL search on millions of rows (bench/ui):
-    // - the newest-first index also carries what stats() and timeline() read, so they never touch the
-    //   table's rows (each holds a whole record, a few KB): same index count, wider entries;
-    // - URL substring search by trigrams: SQLite's FTS5 trigram tokenizer, PostgreSQL's pg_trgm (where
-    //   the extension may be created; else the search stays a scan). MySQL/MariaDB have no trigram index.
-    '0003_dashboard_and_url_search': {
+    // The dashboard on millions of rows (bench/ui): the newest-first index also carries what stats()
+    // and timeline() read, so they never touch the table's rows (each holds a whole record, a few KB).
+    // Same number of indexes, wider entries.
+    '0003_dashboard_index': {
       async up (db: Kysely<any>) {
         await db.schema.createIndex(`${LOG_TABLE}_started_cover`).on(LOG_TABLE).columns(['started_at', 'id', 'host', 'failed', 'duration_ms']).execute()
         // Only MySQL names the table of an index it drops.
         const drop = db.schema.dropIndex(`${LOG_TABLE}_started`)
         await (dialect === 'mysql' ? drop.on(LOG_TABLE) : drop).execute()
-        if (dialect === 'sqlite') {
-          await sql`create virtual table ${sql.id(URL_SEARCH_TABLE)} using fts5(url, content=${sql.lit(LOG_TABLE)}, content_rowid='rowid', tokenize='trigram')`.execute(db)
-          await sql`create trigger ${sql.id(`${URL_SEARCH_TABLE}_insert`)} after insert on ${sql.id(LOG_TABLE)} begin
-            insert into ${sql.id(URL_SEARCH_TABLE)} (rowid, url) values (new.rowid, new.url); end`.execute(db)
-          await sql`create trigger ${sql.id(`${URL_SEARCH_TABLE}_delete`)} after delete on ${sql.id(LOG_TABLE)} begin
-            insert into ${sql.id(URL_SEARCH_TABLE)} (${sql.id(URL_SEARCH_TABLE)}, rowid, url) values ('delete', old.rowid, old.url); end`.execute(db)
-          await sql`insert into ${sql.id(URL_SEARCH_TABLE)} (${sql.id(URL_SEARCH_TABLE)}) values ('rebuild')`.execute(db)
-        }
-        if (dialect === 'postgres') {
-          // Creating an extension needs a privilege the app's role may lack: try, and go on without it.
-          await sql`savepoint lor_trgm`.execute(db)
-          try {
-            await sql`create extension if not exists pg_trgm`.execute(db)
-            await sql`create index ${sql.id(`${LOG_TABLE}_url_trgm`)} on ${sql.id(LOG_TABLE)} using gin (lower(url) gin_trgm_ops)`.execute(db)
-            await sql`release savepoint lor_trgm`.execute(db)
-          } catch {
-            await sql`rollback to savepoint lor_trgm`.execute(db)
-          }
-        }
       },
     },
   }

@@ -8,8 +8,6 @@ import type { ColumnType, Generated } from 'kysely'
 
 export const LOG_TABLE = 'outgoing_request_logs'
 export const CONFIG_TABLE = 'outgoing_request_config'
-/** SQLite only: the FTS5 trigram index of the records' URLs (migration 0003), kept by triggers. */
-export const URL_SEARCH_TABLE = 'outgoing_request_url_search'
 
 /** BIGINT: pg hands it back as a string, the others as a number. */
 type Millis = ColumnType<number | string, number, number>

@@ -1,6 +1,6 @@
 /** The list: filters in a GET form (so they live in the URL), newest first, keyset pages, live rows. */
 import type { RecordSummary } from '../../store/rows.js'
-import type { Page } from '../../store/store.js'
+import { DEFAULT_SCAN_LIMIT, type Page } from '../../store/store.js'
 import { CLIENTS } from '../../cli/filters.js'
 import { html, type SafeHtml } from '../html.js'
 import { RANGES, withParams } from '../query.js'
@@ -74,9 +74,10 @@ ${view.errors.length ? html`<ul class="errors" role="alert">${view.errors.map((e
 ${view.page.items.map((s) => listRow(s, view.base))}
   </tbody>
 </table>
-${view.page.items.length === 0 ? html`<p class="empty">No outgoing requests match.</p>` : null}
+${view.page.items.length === 0 ? html`<p class="empty">${view.page.partial ? 'No match among these records.' : 'No outgoing requests match.'}</p>` : null}
 <nav class="pages">
-  ${view.page.nextCursor ? html`<a rel="next" href="${view.base}${withParams(p, { cursor: view.page.nextCursor })}">Older →</a>` : null}
+  ${view.page.partial ? html`<span class="muted">URL, context and client filters look through ${DEFAULT_SCAN_LIMIT.toLocaleString('en')} records per page; older ones may match too.</span> ` : null}
+  ${view.page.nextCursor ? html`<a rel="next" href="${view.base}${withParams(p, { cursor: view.page.nextCursor })}">${view.page.partial ? 'Search older →' : 'Older →'}</a>` : null}
 </nav>
 `
 }

@@ -15,7 +15,7 @@ export async function list (ctx: Ctx): Promise<void> {
   const { filter, errors, params } = parseFilter(ctx.query)
   const cursor = ctx.query.get('cursor')
   const store = await ctx.app.store()
-  const page = errors.length ? { items: [], nextCursor: null } : await store.list(filter, { cursor, limit: PAGE_SIZE })
+  const page = errors.length ? { items: [], nextCursor: null, partial: false } : await store.list(filter, { cursor, limit: PAGE_SIZE })
   ctx.app.page(ctx, errors.length ? 400 : 200, 'Requests', 'requests', listPage({ base: ctx.base, page, params, errors, first: !cursor }))
 }
 
