@@ -90,4 +90,10 @@ describe('maskJson', () => {
     const masked = JSON.parse(mask(JSON.stringify(value, null, 2)))
     assert.deepEqual(masked, { id: 1, session: MARKER, items: [{ api_key: MARKER, v: [1, { token: MARKER }] }], text: 'a\n"b"' })
   })
+
+  it('remembers the strings inside a masked object or array, not its keys, so that an echo is scrubbed too (regression: test/security/canary.test.ts)', () => {
+    const secrets = new SecretSet()
+    assert.equal(mask('{"credentials":[{"token":"tok-in-array","note":"long note"}],"n":1}', secrets), `{"credentials":${H},"n":1}`)
+    assert.equal(secrets.scrub('echo: {"token":"tok-in-array","note":"long note","token_type":"bearer"}', MARKER), `echo: {"token":"${MARKER}","note":"${MARKER}","token_type":"bearer"}`)
+  })
 })

@@ -23,7 +23,8 @@ const ARRAY = 1
 /**
  * Replaces the whole value of every secret key, at any depth, with the marker as a JSON string.
  * A value cut off by the end of the text is masked up to the end. Masked string values are added to
- * `secrets`, unescaped. An empty string stays empty (it hides nothing).
+ * `secrets`, unescaped, and so are the strings inside a masked object or array. An empty string
+ * stays empty (it hides nothing).
  * @example
  * maskJson('{"a":1,"token":{"x":[2]}}', (n) => n === 'token', '***hidden***', new SecretSet())
  * // '{"a":1,"token":"***hidden***"}'
@@ -71,6 +72,10 @@ export function maskJson(
           continue
         }
         secrets.add(value)
+      } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+        // A whole object or array is masked: every string inside it is a secret too, wherever else
+        // the exchange repeats it (a response that echoes the request's body).
+        addStrings(text, i, end, secrets)
       }
       out += text.slice(copied, i) + quotedMarker
       copied = i = end
@@ -86,6 +91,25 @@ export function maskJson(
     }
   }
   return copied === 0 ? text : out + text.slice(copied)
+}
+
+/**
+ * Adds every string value between `start` and `end` to `secrets`. Not the keys: scrubbing a word
+ * such as `token` from the whole exchange would mask every `token_type` too.
+ */
+function addStrings(text: string, start: number, end: number, secrets: SecretSet): void {
+  let i = start
+  while (i < end) {
+    if (text.charCodeAt(i) !== QUOTE) {
+      i++
+      continue
+    }
+    const stop = stringEnd(text, i)
+    let next = stop
+    while (next < end && isWhitespace(text.charCodeAt(next))) next++
+    if (text.charCodeAt(next) !== COLON) secrets.add(unescape(text.slice(i + 1, contentEnd(text, i, stop))))
+    i = stop
+  }
 }
 
 function isWhitespace(code: number): boolean {
