@@ -12,8 +12,10 @@ const NONE: MediaType = Object.freeze({ type: null, charset: null })
 const LOOSE_CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i
 
 /**
- * Parses a Content-Type header. Strict RFC 7231 parsing first (the `content-type` package);
- * upstreams send malformed headers, so fall back to the media type before the first `;`.
+ * Parses a Content-Type header with the `content-type` package. Version 2 is lenient (it reads
+ * malformed headers rather than throwing, and trims only spaces and tabs); the fallback to the text
+ * before the first `;` covers anything it still rejects. A header with no media type at all
+ * (`;charset=utf-8`) has type null, never ''.
  */
 export function parseContentType (header: string | string[] | undefined | null): MediaType {
   const value = Array.isArray(header) ? header[0] : header
@@ -33,7 +35,7 @@ const cache = new Map<string, MediaType>()
 function parse (value: string): MediaType {
   try {
     const parsed = contentType.parse(value)
-    return { type: parsed.type, charset: parsed.parameters.charset?.toLowerCase() ?? null }
+    return { type: parsed.type.trim().toLowerCase() || null, charset: parsed.parameters.charset?.toLowerCase() ?? null }
   } catch {
     const type = value.split(';', 1)[0]!.trim().toLowerCase()
     return { type: type || null, charset: LOOSE_CHARSET.exec(value)?.[1]?.toLowerCase() ?? null }
