@@ -14,6 +14,7 @@ import { optionsFromEnv, ENV_PREFIX } from '../env.js'
 import { getRecorder } from '../recorder.js'
 import { InvalidOptionError, LorError } from '../errors.js'
 import { openStore, type Store } from '../store/store.js'
+import { DEFAULT_DATABASE_URL } from '../store/url.js'
 import { Auth, type Session } from './auth.js'
 import { html, type SafeHtml } from './html.js'
 import { HttpError, securityHeaders, sendHtml, sendJson, readForm, startTimer } from './http.js'
@@ -88,6 +89,7 @@ export class AdminApp {
   readonly onError: (err: Error) => void
   #store: Promise<Store> | null
   readonly #ownsStore: boolean
+  readonly #open: { url: string, migrate: boolean }
 
   constructor (options: AdminOptions) {
     const env = resolveOptions(optionsFromEnv(process.env))
@@ -102,9 +104,8 @@ export class AdminApp {
     this.auth = new Auth({ password: password || randomBytes(32).toString('hex'), path: this.base, sessionTtl: (options.sessionMinutes ?? 720) * 60_000 })
     this.onError = options.onError ?? ((err) => { console.error('log-outgoing-requests admin:', err) })
     this.#ownsStore = !options.store
-    const database = options.database ?? env.database ?? undefined
     this.#store = options.store ? Promise.resolve(options.store) : null
-    this.openStore = () => (this.#store ??= openStore(database ?? 'sqlite:./outgoing-requests.sqlite', { migrate: options.migrate ?? true }))
+    this.#open = { url: options.database ?? env.database ?? DEFAULT_DATABASE_URL, migrate: options.migrate ?? true }
     this.live = new Live(this.store, this.onError, options.liveIntervalMs)
     this.retention = {
       maxAgeDays: options.maxAgeDays !== undefined ? options.maxAgeDays : env.maxAgeDays,
@@ -118,10 +119,8 @@ export class AdminApp {
     this.marker = (recorder?.options ?? env).mask.marker || DEFAULT_MASK.marker
   }
 
-  private readonly openStore: () => Promise<Store>
-
   /** The store, opened on first use. */
-  readonly store = (): Promise<Store> => this.openStore()
+  readonly store = (): Promise<Store> => (this.#store ??= openStore(this.#open.url, { migrate: this.#open.migrate }))
 
   /** A full page in the frame, with this session's logout form. */
   page (ctx: Ctx, status: number, title: string, section: PageFrame['section'], body: SafeHtml): void {
