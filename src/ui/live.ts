@@ -23,7 +23,14 @@ export class Live {
   async add (client: LiveClient): Promise<() => void> {
     this.#clients.add(client)
     if (!this.#unsubscribe) {
-      const store = await this.store()
+      let store: Store
+      try {
+        store = await this.store()
+      } catch (err) {
+        // The database cannot be opened: this client is not kept waiting in the set.
+        this.#remove(client)
+        throw err
+      }
       // Another client may have started it while the store opened.
       this.#unsubscribe ??= store.subscribe((record) => this.#deliver(record), { intervalMs: this.intervalMs, onError: this.onError })
     }

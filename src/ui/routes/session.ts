@@ -1,10 +1,9 @@
 /** Logging in and out, and the static assets (public, so the login page has its stylesheet). */
 import { serveAsset } from '../assets.js'
 import { form, type Ctx } from '../handler.js'
-import { HttpError, readForm, redirect } from '../http.js'
+import { HttpError, readForm, redirect, sendHtml } from '../http.js'
 import { layout } from '../pages/layout.js'
 import { loginPage } from '../pages/login.js'
-import { sendHtml } from '../http.js'
 
 export async function loginForm (ctx: Ctx): Promise<void> {
   const { app } = ctx
