@@ -3,6 +3,12 @@
  * `docs/record.md` documents it and the NDJSON export writes exactly this.
  */
 
+/**
+ * A whole number (a `number` in TypeScript; `integer` in docs/record.schema.json).
+ * @asType integer
+ */
+export type Integer = number
+
 /** Which HTTP stack made the request. */
 export type Client = 'fetch' | 'undici' | 'http'
 
@@ -26,8 +32,11 @@ export interface BodyRecord {
   encoding: string | null
   /** Decoded (and decompressed) text, after masking; null when omitted or absent. */
   body: string | null
-  /** Bytes of the body on the wire (after chunked framing, before decompression); null when unknown. */
-  size: number | null
+  /**
+   * Bytes of the body on the wire (after chunked framing, before decompression); null when unknown.
+   * @minimum 0
+   */
+  size: Integer | null
   /** True when `body` holds only the first `maxContentLength` bytes, or the body was cut off. */
   truncated: boolean
   omitted: OmittedReason | null
@@ -38,8 +47,16 @@ export interface BodyRecord {
 export type RequestRecord = BodyRecord
 
 export interface ResponseRecord extends BodyRecord {
-  status: number
+  /**
+   * @minimum 100
+   * @maximum 999
+   */
+  status: Integer
   statusText: string
+  /**
+   * `1.0`, `1.1` or `2`
+   * @pattern ^[0-9](\.[0-9])?$
+   */
   httpVersion: string
 }
 
@@ -58,19 +75,38 @@ export interface ErrorRecord {
 export type Context = Record<string, unknown>
 
 export interface OutgoingRequestRecord {
-  /** A UUIDv7: unique and time-ordered. */
+  /**
+   * A UUIDv7: unique and time-ordered.
+   * @pattern ^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$
+   */
   id: string
-  /** When the request started, ISO-8601 UTC. */
+  /**
+   * When the request started, ISO-8601 UTC.
+   * @format date-time
+   */
   startedAt: string
-  /** From start until the response body ended, or the error. */
+  /**
+   * From start until the response body ended, or the error.
+   * @minimum 0
+   */
   durationMs: number
-  /** From start until the response headers arrived; null without a response. */
+  /**
+   * From start until the response headers arrived; null without a response.
+   * @minimum 0
+   */
   ttfbMs: number | null
   client: Client
+  /** @minLength 1 */
   method: string
-  /** The full URL, after masking. */
+  /**
+   * The full URL, after masking.
+   * @format uri
+   */
   url: string
-  /** hostname[:port] (port only when not the scheme's default); never userinfo. */
+  /**
+   * hostname[:port] (port only when not the scheme's default); never userinfo.
+   * @minLength 1
+   */
   host: string
   path: string
   /** Query parameters, after masking. */
@@ -78,10 +114,21 @@ export interface OutgoingRequestRecord {
   request: RequestRecord
   response: ResponseRecord | null
   error: ErrorRecord | null
-  /** Shared by every hop of one redirect chain (the first hop's id); null outside a chain. */
+  /**
+   * Shared by every hop of one redirect chain (the first hop's id); null outside a chain.
+   * @pattern ^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$
+   */
   chainId: string | null
   /** What `recorder.runWithContext(ctx, fn)` set around the request; null outside. */
   context: Context | null
+  /**
+   * The active OpenTelemetry trace's id, 32 hex digits.
+   * @pattern ^[0-9a-f]{32}$
+   */
   traceId: string | null
+  /**
+   * The active OpenTelemetry span's id, 16 hex digits.
+   * @pattern ^[0-9a-f]{16}$
+   */
   spanId: string | null
 }

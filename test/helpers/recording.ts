@@ -1,8 +1,10 @@
 import { install, type Options, type OutgoingRequestRecord, type Recorder } from '../../src/index.js'
+import { assertWellFormed } from './well-formed.js'
 
 /**
  * Installs a recorder around `fn` and returns the records it made, after flushing and closing it.
- * Errors reported to onError are collected too, so a test can assert there were none.
+ * Errors reported to onError are collected too, so a test can assert there were none. Every record
+ * must be well-formed (test/helpers/well-formed.ts), or this throws.
  */
 export async function recording<T> (options: Options, fn: (recorder: Recorder) => Promise<T>): Promise<{ records: OutgoingRequestRecord[], result: T, errors: Error[] }> {
   const errors: Error[] = []
@@ -12,6 +14,7 @@ export async function recording<T> (options: Options, fn: (recorder: Recorder) =
   try {
     const result = await fn(recorder)
     await recorder.flush()
+    for (const record of records) assertWellFormed(record)
     return { records, result, errors }
   } finally {
     await recorder.close()
