@@ -299,6 +299,10 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
   async function drain (): Promise<boolean> {
     if (timer) clearTimeout(timer)
     timer = null
+    // Someone waits for the queue: try now instead of sleeping out the backoff. That pause grows to
+    // maxRetryDelay (30 s), longer than closeTimeout (10 s), so a close() soon after the database came
+    // back dropped a queue the database would have taken (test/reliability/no-loss-regressions.test.ts).
+    wake?.()
     const work = (async () => {
       while (queue.length || pumping) await pump()
       return true

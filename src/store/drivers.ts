@@ -52,6 +52,11 @@ export function createDialect (target: DatabaseTarget, options: DriverOptions = 
             query_timeout: 60_000, keepAlive: true })
           // An idle client that loses its server emits 'error' on the pool; unhandled, that would crash the app.
           pool.on('error', () => {})
+          // A client in use does not: the pool stops listening while it is checked out, and Kysely does
+          // not listen either. Its query fails with the error, and then the client emits it, which crashed
+          // the process (the writer's thread, the admin UI) whenever a connection dropped mid-query. The
+          // pool discards such a client when it comes back. https://github.com/brianc/node-postgres/issues/2439
+          pool.on('connect', (client: { on (event: 'error', listener: () => void): void }) => client.on('error', () => {}))
           return pool
         },
       })

@@ -64,7 +64,10 @@ export function openStoreThread (url: string, options: StoreOptions = {}): Promi
       for (const p of pending.values()) p.reject(err)
       pending.clear()
     }
-    worker.on('error', fail)
+    // A thread that throws is gone as surely as one that exits: say so with the code the writer
+    // reopens on. Passed on as it was (a driver's ECONNRESET, say), it looked like a passing failure
+    // of a live thread, and every later call was refused with it for ever.
+    worker.on('error', (err) => fail(Object.assign(new Error(`the database thread failed: ${err.message}`, { cause: err }), { code: 'LOR_ERR_THREAD_GONE' })))
     worker.on('exit', (code) => fail(Object.assign(new Error(`the database thread exited (code ${code})`), { code: 'LOR_ERR_THREAD_GONE' })))
     worker.on('message', (m: StoreAnswer) => {
       if ('type' in m) {
