@@ -60,6 +60,7 @@ const TABLE: Record<string, [string, Parse]> = {
   CONSOLE: ['console', (raw, name) => raw.trim().toLowerCase() === 'json' ? { format: 'json' } : bool(raw, name)],
   LOG_LEVEL: ['logLevel', str],
   TRACE_CONTEXT: ['traceContext', bool],
+  FLUSH_ON_SIGNAL: ['flushOnSignal', bool],
   UNCONSUMED_TIMEOUT: ['unconsumedTimeout', int],
   BUILDER: ['builder', str],
   DB_SAVE: ['dbSave', bool],

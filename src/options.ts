@@ -55,6 +55,12 @@ export interface Options {
   logLevel?: string
   /** Fill traceId/spanId from an active OpenTelemetry span. Env: TRACE_CONTEXT. Default true. */
   traceContext?: boolean
+  /**
+   * On SIGTERM or SIGINT, save what was recorded before the process ends: with no handler of the
+   * app's, close the recorder (at most `writer.closeTimeout`), then raise the signal again; with one,
+   * start a flush and let the app end as it does. Env: FLUSH_ON_SIGNAL. Default true.
+   */
+  flushOnSignal?: boolean
   /** Milliseconds a response body may sit idle before the record is emitted with what was seen. Env: UNCONSUMED_TIMEOUT. Default 30000. */
   unconsumedTimeout?: number
   /**
@@ -109,6 +115,7 @@ export interface ResolvedOptions {
   readonly logger: LoggerLike | null
   readonly logLevel: string
   readonly traceContext: boolean
+  readonly flushOnSignal: boolean
   readonly unconsumedTimeout: number
   readonly builder: 'auto' | 'worker' | 'inline'
   readonly dbSave: boolean
@@ -157,6 +164,7 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   logger: null,
   logLevel: 'info',
   traceContext: true,
+  flushOnSignal: true,
   unconsumedTimeout: 30000,
   builder: 'auto',
   dbSave: false,
@@ -327,6 +335,7 @@ export function resolveOptions (input: Options = {}): ResolvedOptions {
     logger,
     logLevel,
     traceContext: bool(o.traceContext, 'traceContext', true),
+    flushOnSignal: bool(o.flushOnSignal, 'flushOnSignal', true),
     unconsumedTimeout: int(o.unconsumedTimeout, 'unconsumedTimeout', DEFAULTS.unconsumedTimeout),
     builder: oneOf(o.builder, 'builder', 'auto', ['auto', 'worker', 'inline'] as const),
     ...databaseOptions(o),

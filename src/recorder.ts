@@ -18,6 +18,7 @@ import { uuidv7 } from './id.js'
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js'
 import type { Client, Context, OutgoingRequestRecord } from './record.js'
 import { RedirectChains } from './redirects.js'
+import { onStopSignals } from './signals.js'
 import { createConsoleSink } from './sinks/console.js'
 import { createDatabaseSink, type DatabaseSink } from './sinks/database.js'
 import { createLoggerSink } from './sinks/logger.js'
@@ -85,6 +86,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   /** the drain that happens anyway when no request goes out for a while */
   private waiter: NodeJS.Timeout | null = null
   private sweeper: NodeJS.Timeout | null = null
+  /** stops listening for SIGTERM/SIGINT (flushOnSignal) */
+  private unlistenSignals: (() => void) | null = null
   private closed = false
   private readonly warned = new Set<string>()
   private readonly counts = { started: 0, recorded: 0, dropped: 0, failed: 0 }
@@ -141,6 +144,15 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   start (): this {
     if (!this.options.enabled) return this
     this.schedulePrune()
+    if (this.options.flushOnSignal) {
+      this.unlistenSignals = onStopSignals({
+        close: () => this.close(),
+        flush: () => this.flush(),
+        // the writer's own bound, and a second for the builders and the other sinks
+        timeoutMs: (this.options.writer.closeTimeout ?? 10_000) + 1000,
+        onError: (err) => this.fail(new InternalError(`saving records on a signal failed: ${(err as Error)?.message ?? err}`, err)),
+      })
+    }
     for (const interceptor of INTERCEPTORS) {
       if (!interceptor.predicate(this.options.clients)) continue
       interceptor.setup(this.tracker, this.patches, this.options.clients)
@@ -193,6 +205,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   async close (): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.unlistenSignals?.()
     for (const interceptor of this.interceptors.splice(0)) interceptor.dispose()
     this.patches.restore()
     this.stopSweeper()

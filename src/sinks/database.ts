@@ -12,8 +12,9 @@
  * - Runtime switches (saveToDb, saveBody) are read from the database through a short cache; when they
  *   cannot be read, the recorder's options apply.
  * - The queue is written out before a process that ends by itself exits (`beforeExit`) and on
- *   `recorder.close()`. No signal handler is installed: SIGTERM and SIGINT do what they did before,
- *   and what was still queued is lost then, as with a SIGKILL (see docs/operations.md).
+ *   `recorder.close()`, which the recorder also calls on SIGTERM and SIGINT when the app does not
+ *   handle them (src/signals.ts). What is still queued at a SIGKILL or `process.exit()` is lost (see
+ *   docs/operations.md).
  */
 import type { OutgoingRequestRecord } from '../record.js'
 import { DEFAULT_CONFIG, type RuntimeConfig } from '../store/config.js'
@@ -37,7 +38,10 @@ export interface WriterOptions {
   maxQueueBytes?: number
   /** first delay before retrying a failed write, in ms, doubled up to `maxRetryDelay`; default 100 */
   retryDelay?: number
-  /** default 30000 */
+  /**
+   * default 5000: the longest a database that has come back waits for the writer to notice. Retrying
+   * a database that is down costs one failed connection attempt per try.
+   */
   maxRetryDelay?: number
   /** how long the runtime switches read from the database are used before they are read again, in ms; default 5000 */
   configCacheMs?: number
@@ -89,7 +93,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
   const maxQueue = options.maxQueue ?? 10_000
   const maxQueueBytes = options.maxQueueBytes ?? 32 * 1024 * 1024
   const retryDelay = options.retryDelay ?? 100
-  const maxRetryDelay = options.maxRetryDelay ?? 30_000
+  const maxRetryDelay = options.maxRetryDelay ?? 5_000
   const configCacheMs = options.configCacheMs ?? 5000
   const closeTimeout = options.closeTimeout ?? 10_000
 
@@ -300,7 +304,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     if (timer) clearTimeout(timer)
     timer = null
     // Someone waits for the queue: try now instead of sleeping out the backoff. That pause grows to
-    // maxRetryDelay (30 s), longer than closeTimeout (10 s), so a close() soon after the database came
+    // maxRetryDelay (30 s then), longer than closeTimeout (10 s), so a close() soon after the database came
     // back dropped a queue the database would have taken (test/reliability/no-loss-regressions.test.ts).
     wake?.()
     const work = (async () => {

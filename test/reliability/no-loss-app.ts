@@ -6,8 +6,8 @@
  * in the database exactly once.
  *
  * With LOR_NL_SIGTERM=close it handles SIGTERM as docs/operations.md tells apps to: stop sending,
- * let the requests in flight end, `await recorder.close()`, then exit. Without it, SIGTERM does what
- * it does to any Node process that does not handle it (the recorder installs no handler).
+ * let the requests in flight end, `await recorder.close()`, then exit. Without it, the app has no
+ * handler, and the recorder's own (flushOnSignal) closes it and raises SIGTERM again.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { install } from '../../src/index.js'

@@ -51,14 +51,15 @@ counts, straight from the database, that each request the app made is saved exac
   the signal as [operations](operations.md#exit-signals-and-the-loss-window) tells apps to: it stops
   sending, lets the requests in flight end and awaits \`recorder.close()\`. Every record still queued
   when the signal came is written. On SQLite, PostgreSQL and MariaDB.
-- **SIGTERM, no handler**: the same, in an app that does not handle SIGTERM. The recorder installs
-  no signal handler, so the process ends at once, and what was still queued is lost: the loss window
-  that operations.md documents. Nothing can count those records, since the process is gone; the
-  suite counts them from the requests the server received.
+- **SIGTERM, no handler**: the same, in an app that does not handle SIGTERM. The recorder's own
+  handler (\`flushOnSignal\`, on by default) closes it: every exchange started so far is recorded
+  and the queue written; then it raises SIGTERM again, and the process ends by that signal as it
+  would have without the recorder. The app is gone and cannot count, so the suite checks that
+  every request the server had received when the signal was sent is in the database.
 - **database away for 30 s**: PostgreSQL behind a TCP proxy that is cut (connections destroyed, new
   ones refused) for 30 s and then restored, while the app goes on sending 50 requests a second. The
   writer keeps them in its queue and retries with backoff; the suite waits for it to resume by
-  itself (at most \`writer.maxRetryDelay\`, 30 s, after the database is back), then counts.
+  itself (at most \`writer.maxRetryDelay\`, 5 s, after the database is back), then counts.
 - **locked SQLite file**: another connection holds the file's write lock (\`BEGIN EXCLUSIVE\`) for
   5 s, far longer than the writer's 100 ms busy timeout, while the app goes on sending.
 - **full queue**: \`writer.maxQueue\` set to 100 and the database cut; the app sends 400 requests.
@@ -72,7 +73,7 @@ The suite found two ways the writer lost records although the database was there
 both fixed, with regression tests in \`test/reliability/no-loss-regressions.test.ts\`:
 
 - \`recorder.close()\` (and \`flush()\`) soon after a long outage ended waited out the writer's retry
-  delay, which grows to 30 s, longer than \`writer.closeTimeout\` (10 s), and then dropped the whole
+  delay, which grew to 30 s (5 s now), longer than \`writer.closeTimeout\` (10 s), and then dropped the whole
   queue. They now retry at once.
 - A PostgreSQL connection dropped in the middle of an insert made \`pg\` emit an \`'error'\` that
   nobody listened to, which killed the writer's thread; the writer then took the thread's error

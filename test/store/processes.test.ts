@@ -92,7 +92,7 @@ for (let i = 0; i < 3; i++) await (await fetch(process.env.UPSTREAM + '/json?i='
   })
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    it(`${signal} ends the app as it did without the recorder`, async () => {
+    it(`${signal} ends the app as it did without the recorder, after the queue is written (flushOnSignal)`, async () => {
       const app = join(dir, `signal-${signal}.mjs`)
       await writeFile(app, `
 if (process.env.RECORD) {
@@ -105,9 +105,17 @@ console.log('ready')
 `)
       const send = (child: ReturnType<typeof spawn>): void => { child.kill(signal) }
       const without = await node([app], {}, send)
-      const withRecorder = await node([app], { RECORD: '1', DB: join(dir, `signal-${signal}.sqlite`) }, send)
+      const db = join(dir, `signal-${signal}.sqlite`)
+      const withRecorder = await node([app], { RECORD: '1', DB: db }, send)
       assert.deepEqual([without.code, without.signal], [null, signal])
       assert.deepEqual([withRecorder.code, withRecorder.signal], [without.code, without.signal])
+      // A minute's flushInterval: only the signal can have written the record.
+      const store = await openStore(`sqlite:${db}`)
+      try {
+        assert.equal(await store.count(), 1)
+      } finally {
+        await store.close()
+      }
     })
   }
 })
