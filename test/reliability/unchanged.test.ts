@@ -21,14 +21,15 @@ import { startScripted, type Framing, type Script, type Scripted } from '../fixt
 import { recordFor, recording } from '../helpers/recording.js'
 
 const SEED = Number(process.env.LOR_UNCHANGED_SEED ?? Math.floor(Math.random() * 2 ** 31))
+if (!Number.isSafeInteger(SEED)) throw new Error(`LOR_UNCHANGED_SEED must be an integer, not ${process.env.LOR_UNCHANGED_SEED}`)
 const PER_CLIENT = 24
 const ONLY = new Set((process.env.LOR_UNCHANGED_ONLY ?? '').split(',').filter(Boolean))
 /** Cases in flight at once: enough to overlap the drips, few enough for a 2-core CI runner. */
 const CONCURRENCY = 8
 /** A case that has not settled by then is reported as hung rather than holding the suite. */
 const HANG_MS = 20_000
-/** The same for a case whose client is known to wait forever (see `hangs`): it only has to be seen waiting. */
-const KNOWN_HANG_MS = 1500
+/** The same for a case whose client may wait forever (see `mayHang`): it only has to be seen waiting. */
+const KNOWN_HANG_MS = 3000
 
 console.log(`# behaviour unchanged: seed ${SEED} (replay: LOR_UNCHANGED_SEED=${SEED})`)
 
@@ -280,12 +281,13 @@ function requestBody (): { type: string | null, body: string | Buffer } {
 // ---- one case ----
 
 /**
- * node-fetch v2 never ends a body cut short of its content-length by a FIN: it handles a bad end of a
- * chunked body only, and the response's 'aborted' never reaches the body stream. The app waits
- * forever, with or without a recorder.
- * @see https://github.com/node-fetch/node-fetch/blob/v2.7.0/src/index.js (fixResponseChunkedTransferBadEnding)
+ * node-fetch v2 can wait forever on a body cut short, with or without a recorder: it never ends a
+ * body that falls short of its content-length (it handles a bad end of a chunked body only, and the
+ * response's 'aborted' never reaches the body stream), and it holds a deflate response until its
+ * first byte, which may never come.
+ * @see https://github.com/node-fetch/node-fetch/blob/v2.7.0/src/index.js (fixResponseChunkedTransferBadEnding, the 'deflate' branch)
  */
-const hangs = (c: Case): boolean => c.client === 'node-fetch-v2' && c.script.framing === 'length' && c.script.failure?.kind === 'close'
+const mayHang = (c: Case): boolean => c.client === 'node-fetch-v2' && c.script.failure != null
 
 /** superagent fails a redirect with no location before it reads the body: the app gets none of it. */
 const unread = (client: ClientName, status: number): boolean => client === 'superagent' && [301, 302, 303, 305, 307, 308].includes(status)
@@ -406,7 +408,7 @@ async function run (c: Case): Promise<Observed> {
   const onChunk = (chunk: Buffer): void => void progress.set(c.id, progress.get(c.id)! + chunk.length)
   let timer: NodeJS.Timeout | undefined
   const hung = new Promise<Seen>((resolve) => {
-    const ms = hangs(c) ? KNOWN_HANG_MS : HANG_MS
+    const ms = mayHang(c) ? KNOWN_HANG_MS : HANG_MS
     const message = (): string => `no outcome after ${ms} ms, with ${progress.get(c.id)} body bytes`
     timer = setTimeout(() => resolve({ status: null, headers: {}, body: Buffer.alloc(0), error: { name: 'Hung', code: 'HUNG', message: message() } }), ms)
   })
@@ -430,7 +432,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /**
  * Some clients report their error a tick before the socket's last event; the record comes after that.
- * `open` exchanges stay in flight on purpose (a body the app never reads): the recorder's close records them.
+ * `open` exchanges stay in flight on purpose (a whole body the app never reads): the recorder's close
+ * records them.
  */
 async function untilIdle (recorder: Recorder, open: number, ms = 5000): Promise<void> {
   const deadline = Date.now() + ms
@@ -464,7 +467,10 @@ describe(`behaviour unchanged (seed ${SEED}, ${CASES.length} cases)`, () => {
       if (!inGroup.length) continue
       const out = await recording(options, async (recorder) => {
         await pool(inGroup, CONCURRENCY, async (c) => { runs.get(c.id)!.recorded = await run(c) })
-        await untilIdle(recorder, inGroup.filter((c) => unread(c.client, c.script.status)).length)
+        // The app may be done with a case before the server is (a body it does not read): wait for the
+        // server's failures, so that they reach the records rather than the recorder's close.
+        await scripted.settled()
+        await untilIdle(recorder, inGroup.filter((c) => unread(c.client, c.script.status) && !c.script.failure).length)
       })
       records.push(...out.records)
       recorderErrors.push(...out.errors.map((e) => String(e.stack ?? e)))
@@ -501,7 +507,7 @@ describe(`behaviour unchanged (seed ${SEED}, ${CASES.length} cases)`, () => {
         it(`${c.label}: the app and the upstream see the same`, todo ? { todo } : {}, () => {
           const { baseline, control, recorded } = runs.get(c.id)!
           assert.ok(baseline && control && recorded, 'the case ran')
-          if (!hangs(c)) assert.notEqual(baseline.error?.code, 'HUNG', `the baseline run hung (${replay(c)})`)
+          if (!mayHang(c)) assert.notEqual(baseline.error?.code, 'HUNG', `the baseline run hung (${replay(c)})`)
           // Not the recorder's doing: the scenario (or a client) is racy, and the test must be fixed.
           assert.deepStrictEqual(control, baseline, `the scenario itself is not deterministic (${replay(c)})`)
           assert.deepStrictEqual(recorded, baseline, `the app saw something else with the recorder (${replay(c)})`)
@@ -532,7 +538,7 @@ function assertRecord (c: Case, record: OutgoingRequestRecord, seen: Observed, s
   // node:http counts the bytes the app reads, and superagent reads none of a redirect it gives up on.
   const size = unread(c.client, status) ? 0 : failure ? failure.at : c.method === 'HEAD' || status === 204 || status === 304 ? 0 : body.length
   if (failure && framing !== 'close') {
-    assert.ok(seen.error, `the app saw the failure ${why}`)
+    // The app may not see it (node-fetch v2 can end such a deflate body quietly), but the record must.
     assert.ok(record.error, `record.error is set for a body cut off by a ${failure.kind} ${why}`)
     assert.equal(record.error.phase, 'response', `error.phase ${why}`)
     assert.equal(record.response.truncated, true, `response.truncated ${why}`)
