@@ -135,8 +135,11 @@ function onResponseClose (this: Res): void {
   const ex = this[kExchange]
   const t = tracker
   if (!ex || ex.done || !t) return
-  if (this.complete) return t.finish(ex, 'complete')
+  // errored before complete: when the app destroys its request part-way through a body that ends
+  // with the connection, Node destroys the response with 'aborted' and only then finishes the
+  // parser, which marks that response complete (_http_client.js, socketCloseListener).
   if (this.errored) return t.finish(ex, 'incomplete', this.errored)
+  if (this.complete) return t.finish(ex, 'complete')
   const seen = ex.responseBody?.size ?? 0
   ex.closeNote = seen ? 'the response closed before its end' : 'the response closed before it was read'
   t.finish(ex, seen ? 'incomplete' : 'not-consumed', (this as any).aborted ? abortedError() : undefined)
