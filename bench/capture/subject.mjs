@@ -3,25 +3,10 @@
 // uninstalled between blocks. The parent asks for blocks of requests over IPC and gets their times back.
 import http from 'node:http'
 import { install } from '../../dist/index.js'
+import { jsonPosts } from './clients.mjs'
 
 const [url, mode, builder] = process.argv.slice(2)
-const payload = JSON.stringify({ query: 'x'.repeat(900), page: 1, tags: ['a', 'b'] })
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
-
-const clients = {
-  fetch: async () => {
-    const res = await fetch(url, { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } })
-    await res.text()
-  },
-  http: () => new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.on('data', () => {})
-      res.on('end', resolve)
-    })
-    req.on('error', reject)
-    req.end(payload)
-  }),
-}
+const clients = jsonPosts(url, http, new http.Agent({ keepAlive: true, maxSockets: 1 }))
 
 let recorded = 0
 const recorder = mode === 'on' ? install({ maxContentLength: 524288, builder }) : null

@@ -3,6 +3,7 @@
 // requests, a streamed request, or the totals, and gets figures back.
 import { createRequire } from 'node:module'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { jsonPosts } from '../capture/clients.mjs'
 import { SUBJECTS } from './subjects.mjs'
 
 const { name, origin, sqlite, postgres } = JSON.parse(process.argv[2])
@@ -11,25 +12,8 @@ const subject = await SUBJECTS[name].setup({ sqlite, postgres })
 // module when it is required, as in an app that loads its instrumentation first.
 const http = createRequire(import.meta.url)('node:http')
 
-const payload = JSON.stringify({ query: 'x'.repeat(900), page: 1, tags: ['a', 'b'] })
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 })
-const url = `${origin}/items?page=1`
-
-const clients = {
-  fetch: async () => {
-    const res = await fetch(url, { method: 'POST', body: payload, headers: { 'content-type': 'application/json' } })
-    await res.text()
-  },
-  http: () => new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.on('data', () => {})
-      res.on('end', resolve)
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end(payload)
-  }),
-}
+const clients = jsonPosts(`${origin}/items?page=1`, http, agent)
 
 /** `n` requests from `concurrency` workers: µs per request (wall and this process's CPU), loop delay p99 in ms. */
 async function block ({ client, concurrency, n }) {
