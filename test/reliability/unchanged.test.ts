@@ -330,7 +330,12 @@ function generate (client: ClientName, n: number): Case {
   for (let i = weighted([[55, 0], [25, 1], [20, int(2, 3)]] as const); i > 0; i--) responseHeaders.push([chance(0.3) ? 'Set-Cookie' : 'set-cookie', COOKIES()])
   shuffle(responseHeaders)
 
-  const framing = weighted<Framing>([[50, 'length'], [38, 'chunked'], [12, 'close']])
+  let framing = weighted<Framing>([[50, 'length'], [38, 'chunked'], [12, 'close']])
+  // undici's HTTP/1 parser asserts when the connection ends while it is paused because the app has
+  // not taken the body yet, and fetch then hangs, with or without a recorder (nodejs/undici#5360,
+  // fixed by #5474). A close-delimited body larger than fetch's buffers ends just so: seen on Node 24
+  // with fetch and undici.fetch from ~300 KB of gzip. Those bodies go chunked there.
+  if (framing === 'close' && (client === 'fetch' || client === 'undici.fetch') && plain.bytes.length > 16_384) framing = 'chunked'
   const parts = weighted([[45, () => 1], [30, () => int(2, 4)], [25, () => int(5, 16)]] as const)()
   const writes = split(wire.length, wire.length > 500_000 ? Math.min(parts, 4) : parts)
   let delays: number[] = []
@@ -488,10 +493,12 @@ describe(`behaviour unchanged (seed ${SEED}, ${CASES.length} cases)`, () => {
     const lap = (what: string): void => console.log(`# ${what}: ${Math.round(performance.now() - t0)} ms`)
     await pool(CASES, CONCURRENCY, async (c) => { runs.get(c.id)!.baseline = await run(c) })
     lap('baselines')
-    await pool(CASES, CONCURRENCY, async (c) => { runs.get(c.id)!.control = await run(c) })
+    // A case whose baseline hung unexpectedly fails as it is: running it again would only cost time.
+    const ran = CASES.filter((c) => mayHang(c) || runs.get(c.id)!.baseline!.error?.code !== 'HUNG')
+    await pool(ran, CONCURRENCY, async (c) => { runs.get(c.id)!.control = await run(c) })
     lap('control runs')
     for (const [group, options] of Object.entries(GROUPS) as Array<[Group, Options]>) {
-      const inGroup = CASES.filter((c) => c.group === group)
+      const inGroup = ran.filter((c) => c.group === group)
       if (!inGroup.length) continue
       const out = await recording(options, async (recorder) => {
         await pool(inGroup, CONCURRENCY, async (c) => { runs.get(c.id)!.recorded = await run(c) })
@@ -516,7 +523,7 @@ describe(`behaviour unchanged (seed ${SEED}, ${CASES.length} cases)`, () => {
     const ids = new Set(CASES.map((c) => c.id))
     const strays = records.map((r) => String(r.request.headers['x-case'])).filter((id) => !ids.has(id))
     assert.deepStrictEqual(strays, [], 'records for no case')
-    assert.equal(records.length, CASES.length)
+    assert.equal(records.length, [...runs.values()].filter((r) => r.recorded).length)
   })
 
   // Otherwise "unchanged" would be cheap: the recorder must have been doing its job on these bodies.
@@ -534,8 +541,9 @@ describe(`behaviour unchanged (seed ${SEED}, ${CASES.length} cases)`, () => {
         const todo = KNOWN.find((k) => k.when(c))?.reason
         it(`${c.label}: the app and the upstream see the same`, todo ? { todo } : {}, () => {
           const { baseline, control, recorded } = runs.get(c.id)!
-          assert.ok(baseline && control && recorded, 'the case ran')
+          assert.ok(baseline, 'the case ran')
           if (!mayHang(c)) assert.notEqual(baseline.error?.code, 'HUNG', `the baseline run hung (${replay(c)})`)
+          assert.ok(control && recorded, 'the case ran three times')
           // Not the recorder's doing: the scenario (or a client) is racy, and the test must be fixed.
           assert.deepStrictEqual(control, baseline, `the scenario itself is not deterministic (${replay(c)})`)
           assert.deepStrictEqual(recorded, baseline, `the app saw something else with the recorder (${replay(c)})`)
