@@ -1,7 +1,9 @@
 // Behaviour unchanged, generated: every client (CLIENTS) against a scripted upstream, over cases
-// drawn from a seed: status, response headers (repeats, odd but legal values), content type,
-// content coding, body size, framing, how the body is split and dripped, trailers, and a connection
-// reset or closed mid-body; on the request side the method, headers, query and body.
+// drawn from a seed: status and reason phrase, a 103 before it, response headers (repeats, odd but
+// legal values), content type, content coding, body size, framing (length, chunked, until close),
+// how the body is split and dripped, trailers, and a body cut off part-way: the connection reset or
+// closed by the server, or the request aborted by the app. On the request side: the method, headers,
+// query and body.
 // Each case runs twice with no recorder (the baseline, and a control run that shows the scenario
 // itself is deterministic) and once recorded (bodies kept, under one of several option groups), and
 // what the app saw must be the same every time: status, headers, body bytes, error. What the upstream
