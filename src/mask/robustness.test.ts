@@ -7,20 +7,15 @@ import assert from 'node:assert/strict'
 import { createMasker, DEFAULT_MASK, SecretSet } from './index.js'
 import { maskForm } from './form.js'
 import { maskJson } from './json.js'
+import { mulberry32 } from '../random.js'
 
 const SEED = 0x5eed
 const MARKER = DEFAULT_MASK.marker
 
-/** mulberry32: a tiny seeded PRNG, good enough to spread test cases. */
+/** A seeded float in [0, 1), to spread test cases. */
 function prng(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const bits = mulberry32(seed)
+  return () => bits() / 4294967296
 }
 
 // Weighted towards the characters every parser here treats specially.

@@ -9,6 +9,7 @@
  */
 import { InvalidOptionError } from '../errors.js'
 import type { Client, ErrorRecord, Headers, OutgoingRequestRecord, ResponseRecord } from '../record.js'
+import { mulberry32 } from '../random.js'
 
 export interface SeedOptions {
   /** how many records */
@@ -58,26 +59,16 @@ export function * seedRecords (options: SeedOptions): Generator<OutgoingRequestR
   }
 }
 
-/** mulberry32: tiny, fast, and good enough to make data look random. */
+/** Seeded draws over mulberry32. */
 class Rng {
-  private state: number
+  /** 32 random bits, for the hex of ids (the float of `next()` would waste time). */
+  readonly uint32: () => number
   constructor (seed: number) {
-    this.state = (seed ^ 0x9e3779b9) >>> 0
+    this.uint32 = mulberry32(seed ^ 0x9e3779b9)
   }
 
   next (): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) | 0)
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-
-  /** 32 random bits, for the hex of ids (the float of `next()` would waste time). */
-  uint32 (): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) | 0)
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return (t ^ (t >>> 14)) >>> 0
+    return this.uint32() / 4294967296
   }
 
   int (n: number): number { return Math.floor(this.next() * n) }

@@ -19,6 +19,7 @@ import { STATUS_CODES } from 'node:http'
 import { after, before, describe, it } from 'node:test'
 import { brotliCompressSync, brotliDecompressSync, constants as zlib, deflateSync, gunzipSync, gzipSync, inflateSync } from 'node:zlib'
 import { DEFAULT_CONTENT_TYPES, type Options, type OutgoingRequestRecord, type Recorder } from '../../src/index.js'
+import { mulberry32 } from '../../src/random.js'
 import { CLIENTS, FETCH_LIKE, send, type ClientName, type Seen } from '../fixtures/clients.js'
 import { startScripted, type Framing, type Script, type Scripted } from '../fixtures/scripted.js'
 import { recordFor, recording } from '../helpers/recording.js'
@@ -40,16 +41,8 @@ const KNOWN_HANG_MS = 1000
 
 // ---- a seeded generator (mulberry32) ----
 
-function rng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-const random = rng(SEED)
+const bits = mulberry32(SEED)
+const random = (): number => bits() / 4294967296
 const int = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1))
 const chance = (p: number): boolean => random() < p
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
