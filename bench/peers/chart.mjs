@@ -11,16 +11,17 @@ const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 /** `{ title, groups: string[], series: [{ name, values: number[] }] }` → SVG text */
 export function peersChart ({ title, groups, series }) {
   const max = Math.max(1, ...series.flatMap((s) => s.values))
-  const top = Math.ceil(max * 4) / 4
+  const step = [0.25, 0.5, 1, 2, 5, 10].find((x) => max / x <= 8) ?? 20
+  const top = Math.ceil(max / step) * step
   const plotW = W - PAD.left - PAD.right
   const plotH = H - PAD.top - PAD.bottom
   const y = (v) => +(PAD.top + plotH - v / top * plotH).toFixed(1)
   const groupW = plotW / groups.length
   const barW = Math.min(22, (groupW - 16) / series.length)
   const parts = []
-  for (let t = 0; t <= top + 1e-9; t += 0.25) {
+  for (let t = 0; t <= top + 1e-9; t += step) {
     parts.push(`<line x1="${PAD.left}" x2="${W - PAD.right}" y1="${y(t)}" y2="${y(t)}" stroke="#e0e0e0"/>`)
-    parts.push(`<text x="${PAD.left - 6}" y="${y(t) + 4}" text-anchor="end">${t.toFixed(2)}×</text>`)
+    parts.push(`<text x="${PAD.left - 6}" y="${y(t) + 4}" text-anchor="end">${+t.toFixed(2)}×</text>`)
   }
   groups.forEach((g, i) => {
     const x0 = PAD.left + i * groupW + (groupW - barW * series.length) / 2

@@ -9,7 +9,7 @@
 // median of those ratios over the rounds. Then a streamed response (first event at once, end after
 // 2 s) checks the time until the app holds the first chunk: this library's must equal the baseline's.
 //
-// Options: --rounds N (default 10), --subjects a,b (default all), --write (docs/benchmarks.md and
+// Options: --rounds N (default 20), --subjects a,b (default all), --write (docs/benchmarks.md and
 // the chart docs/peers-node<major>.svg). BENCH_PEERS_POSTGRES_URL-style overrides: see
 // bench/ingest/databases.mjs.
 import { fork } from 'node:child_process'
@@ -25,7 +25,7 @@ import { SUBJECTS } from './subjects.mjs'
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '20' },
     subjects: { type: 'string', default: Object.keys(SUBJECTS).join(',') },
     write: { type: 'boolean', default: false },
   },
@@ -36,10 +36,10 @@ if (NAMES[0] !== 'baseline') throw new Error('--subjects must start with baselin
 for (const n of NAMES) if (!SUBJECTS[n]) throw new Error(`unknown subject ${n}; known: ${Object.keys(SUBJECTS).join(', ')}`)
 
 const WORKLOADS = [
-  { key: 'fetch ×1', client: 'fetch', concurrency: 1, n: 1000 },
-  { key: 'http ×1', client: 'http', concurrency: 1, n: 1000 },
-  { key: 'fetch ×16', client: 'fetch', concurrency: 16, n: 4000 },
-  { key: 'http ×16', client: 'http', concurrency: 16, n: 4000 },
+  { key: 'fetch ×1', client: 'fetch', concurrency: 1, n: 400 },
+  { key: 'http ×1', client: 'http', concurrency: 1, n: 400 },
+  { key: 'fetch ×16', client: 'fetch', concurrency: 16, n: 1600 },
+  { key: 'http ×16', client: 'http', concurrency: 16, n: 1600 },
 ]
 const STREAM_ROUNDS = 5
 /** Time to first chunk is "equal" when within this: a buffered stream would take the whole 2 s. */
