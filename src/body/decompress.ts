@@ -48,7 +48,8 @@ export async function decompress (data: Uint8Array, codings: readonly string[], 
     out = { data: step.data, cut: out.cut || step.cut, error: step.error && `${coding}: ${step.error}` }
     if (out.error) break
   }
-  return out
+  // A layer that failed before the last one leaves its own output, bounded only by its larger cap.
+  return out.data.length > cap ? { ...out, data: out.data.subarray(0, cap), cut: true } : out
 }
 
 function run (stream: Transform, input: Uint8Array, cap: number): Promise<Decompressed> {

@@ -110,6 +110,12 @@ describe('property: decompression', () => {
       }), { numRuns: 200 })
   })
 
+  it('an outer layer that fails leaves no more than the cap (found by the property above)', async () => {
+    // br fails on these bytes after giving 2 of them; the gzip layer under it is never reached.
+    const result = await decompress(Uint8Array.from([0, 0, 17, 0, 0]), ['gzip', 'br'], 1, false)
+    assert.deepEqual([result.data.length, result.cut, result.error], [1, true, 'br: unexpected end of file'])
+  })
+
   it('valid compressed data comes back exactly, cut at the cap when the cap is smaller', async () => {
     await fc.assert(fc.asyncProperty(
       fc.uint8Array({ maxLength: 2048 }),
