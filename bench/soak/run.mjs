@@ -197,6 +197,10 @@ for (let m = 1; m <= minuteOf(last); m++) {
   const of = samples.filter((x) => minuteOf(x) === m)
   if (of.length) minutes.push({ m, end: of.at(-1), of })
 }
+// A slope says how much, not how: RSS that ends each minute higher than the last is a high-water mark
+// creeping up (what Node 24 does here), while a sawtooth goes both ways (Node 20).
+const counted = minutes.filter(({ m }) => m > WARMUP + 1e-9)
+const rising = counted.filter(({ m, end }) => { const before = minutes.find((x) => x.m === m - 1); return before && end.rss > before.end.rss }).length
 const afterGc = (of) => {
   const x = of.findLast((y) => y.heapAfterMajorGc !== null)
   return x ? f1(mb(x.heapAfterMajorGc)) : '–'
@@ -221,7 +225,7 @@ const firstOf = (xs, key) => xs.find((x) => x[key] !== null)[key]
 const header = `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${os.type()} ${os.arch()}, ${cpus.length} cores (${cpus[0]?.model.trim()}), shared with other work (load average ${Math.min(...samples.map((x) => x.load)).toFixed(1)}–${Math.max(...samples.map((x) => x.load)).toFixed(1)}). ` +
   `${MINUTES} min at ${RATE} requests/s (${(sent / last.t).toFixed(0)}/s sent, ${last.skipped} slots skipped), the first ${WARMUP} min not measured; ${where}.`
 const summary = [
-  `- **RSS**: ${f1(mb(measuredRss[0]))} MB after the warm-up, ${f1(mb(last.rss))} MB at the end, ${f1(mb(Math.max(...measured.map((x) => x.rssMax))))} MB at most (${f1(mb(Math.max(...samples.map((x) => x.rssMax))))} MB including the warm-up). Slope ${slopeText(rss)}. **${rss.growth < FLAT_MB ? 'Flat' : 'Not flat'}** (bound: < ${FLAT_MB} MB over the window).`,
+  `- **RSS**: ${f1(mb(measuredRss[0]))} MB after the warm-up, ${f1(mb(last.rss))} MB at the end, ${f1(mb(Math.max(...measured.map((x) => x.rssMax))))} MB at most (${f1(mb(Math.max(...samples.map((x) => x.rssMax))))} MB including the warm-up). Slope ${slopeText(rss)}; RSS ended ${rising} of the ${counted.length} measured minutes higher than the minute before. **${rss.growth < FLAT_MB ? rss.growth >= FLAT_MB / 2 ? `Flat, narrowly` : 'Flat' : 'Not flat'}** (bound: < ${FLAT_MB} MB over the window${rss.growth >= FLAT_MB / 2 && rss.growth < FLAT_MB ? `; ${f1(rss.growth)} MB is more than half of it` : ''}).`,
   `- **Without the recorder** (the same app and load, side by side): RSS ${f1(mb(baseMeasured[0].rss))} → ${f1(mb(base.samples.at(-1).rss))} MB, slope ${slopeText(baseRss)}${baseHeap ? `; heap after major GC slope ${slopeText(baseHeap)}` : ''}. The recorder's share of RSS over the window: ${f1(meanOf(measured) - meanOf(baseMeasured))} MB on average, its share of the growth ${sign(rss.growth - baseRss.growth)} MB.`,
   `- **Heap**: ${heapMajor ? `after each major GC (${heapMajor.points} samples with one, ${last.majorGcs} major GCs in all) ${f1(mb(firstOf(measured, 'heapAfterMajorGc')))} → ${f1(mb(firstOf([...measured].reverse(), 'heapAfterMajorGc')))} MB, slope ${slopeText(heapMajor)}; ` : ''}lowest of each 5 s ${f1(mb(measured[0].heapFloor))} → ${f1(mb(last.heapFloor))} MB, slope ${slopeText(heapFloor)}; as sampled, slope ${slopeText(heapSampled)}. **${heap.growth < FLAT_MB ? 'Flat' : 'Not flat'}** (judged on the ${heap.name}).`,
   heaps.length
@@ -250,7 +254,7 @@ writeFileSync(svgPath, svg)
 const samplesPath = join(os.tmpdir(), `soak-samples-node${major}-${DIALECT}.json`)
 writeFileSync(samplesPath, JSON.stringify({ args: { MINUTES, RATE, EVERY, WARMUP, DIALECT }, samples, done, base }))
 
-const verdict = failures.length ? `**Verdict: failed.** ${failures.join(' ')}` : `**Verdict: flat, nothing lost.**`
+const verdict = failures.length ? `**Verdict: failed.** ${failures.join(' ')}` : `**Verdict: flat${rss.growth >= FLAT_MB / 2 ? ' (RSS narrowly)' : ''}, nothing lost.**`
 const text = `${header}\n\n${summary}\n\n${verdict}\n\n![RSS over time, Node ${major}](${svgName})\n\n${table}`
 console.log(`\n${text}\n\nchart: ${svgPath}\nsamples: ${samplesPath}`)
 
