@@ -20,7 +20,7 @@ import type { Client, Context, OutgoingRequestRecord } from './record.js'
 import { RedirectChains } from './redirects.js'
 import { onStopSignals } from './signals.js'
 import { createConsoleSink } from './sinks/console.js'
-import { createDatabaseSink, type DatabaseSink } from './sinks/database.js'
+import { createDatabaseSink, DEFAULT_CLOSE_TIMEOUT, type DatabaseSink } from './sinks/database.js'
 import { createLoggerSink } from './sinks/logger.js'
 import type { Sink } from './sinks/types.js'
 
@@ -149,7 +149,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
         close: () => this.close(),
         flush: () => this.flush(),
         // the writer's own bound, and a second for the builders and the other sinks
-        timeoutMs: (this.options.writer.closeTimeout ?? 10_000) + 1000,
+        timeoutMs: (this.options.writer.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT) + 1000,
         onError: (err) => this.fail(new InternalError(`saving records on a signal failed: ${(err as Error)?.message ?? err}`, err)),
       })
     }

@@ -27,6 +27,9 @@ import type { Sink } from './types.js'
 
 type Row = ReturnType<typeof toRow>
 
+/** `writer.closeTimeout` when none is given, in ms. */
+export const DEFAULT_CLOSE_TIMEOUT = 10_000
+
 export interface WriterOptions {
   /** records per write; default 500 */
   batchSize?: number
@@ -95,7 +98,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
   const retryDelay = options.retryDelay ?? 100
   const maxRetryDelay = options.maxRetryDelay ?? 5_000
   const configCacheMs = options.configCacheMs ?? 5000
-  const closeTimeout = options.closeTimeout ?? 10_000
+  const closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT
 
   let queue: Row[] = []
   let queuedBytes = 0
