@@ -5,10 +5,12 @@ import { fileURLToPath } from 'node:url'
 
 const FILE = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url))
 
-/** `section`: when the markers are missing, they are added under this heading (and intro), made if absent. */
-export function writeResults (name, text, section) {
+/**
+ * `section`: when the markers are missing, they are added under this heading (and intro), made if
+ * absent. `major`: the Node version the figures are of, when not this process's (figures saved earlier).
+ */
+export function writeResults (name, text, section, major = process.versions.node.split('.')[0]) {
   let doc = readFileSync(FILE, 'utf8')
-  const major = process.versions.node.split('.')[0]
   const begin = `<!-- bench:${name}:node${major}:begin -->`
   const end = `<!-- bench:${name}:node${major}:end -->`
   if (!doc.includes(begin) || !doc.includes(end)) {
