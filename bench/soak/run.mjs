@@ -190,9 +190,10 @@ const spaceText = (list) => list.filter((x) => x.name === 'new_space' || x.name 
   .map((x) => `${x.name} ${f1(mb(x.from))} → ${f1(mb(x.to))} MB (${sign(x.growth)})`).join(', ')
 // On Node 24, RSS rises for half an hour or more (docs/benchmarks.md has an hour) while none of V8's
 // figures do: not the live heap, not the committed heap, not any space's resident memory. What rises
-// is the resident part of V8's page mappings (smaps.mjs): pages that V8 freed after a GC and keeps
-// mapped for reuse, which the kernel counts as long as they were once written. They can never exceed
-// what is mapped, and once all of it is resident RSS stops (the hour-long run). So when RSS rose past
+// is the resident part of V8's page mappings (smaps.mjs), which barely grow: memory that V8 already
+// holds (pages it has committed, and pages it freed and keeps for reuse) being written for the first
+// time, which the kernel then counts for good and V8's figures do not. It can never exceed what is
+// mapped, and once all of it is resident RSS stops (the hour-long run). So when RSS rose past
 // the bound while V8's mappings did not grow, the verdict is on RSS outside V8's pages (malloc, the
 // threads, buffers, files), and V8's mappings must stay within the bound too; the live heap is judged
 // on its own below. Every figure is printed, raw RSS too.
@@ -259,7 +260,7 @@ const firstOf = (xs, key) => xs.find((x) => x[key] !== null)[key]
 const header = `Node ${NODE}, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, ${os.type()} ${os.arch()}, ${cpus.length} cores (${cpus[0]?.model.trim()}), shared with other work (load average ${Math.min(...samples.map((x) => x.load)).toFixed(1)}–${Math.max(...samples.map((x) => x.load)).toFixed(1)}). ` +
   `${MINUTES} min at ${RATE} requests/s (${(sent / last.t).toFixed(0)}/s sent, ${last.skipped} slots skipped), the first ${WARMUP} min not measured; ${where}.`
 const summary = [
-  `- **RSS**: ${f1(mb(measuredRss[0]))} MB after the warm-up, ${f1(mb(last.rss))} MB at the end, ${f1(mb(Math.max(...measured.map((x) => x.rssMax))))} MB at most (${f1(mb(Math.max(...samples.map((x) => x.rssMax))))} MB including the warm-up). Slope ${slopeText(rss)}; RSS ended ${rising} of the ${counted.length} measured minutes higher than the minute before. ${withinV8 ? `Of that, ${f1(v8Resident.growth)} MB was V8's heap pages becoming resident (${f1(mb(v8Resident.from))} → ${f1(mb(v8Resident.to))} MB) within mappings that did not grow with them (${f1(mb(v8Mapped.from))} → ${f1(mb(v8Mapped.to))} MB, ${sign(v8Mapped.growth)}), while V8's own count of its heap stayed flat (below): pages freed and kept for reuse, bounded by what is mapped. RSS outside V8's pages: ${f1(mb(rssJudged.from))} → ${f1(mb(rssJudged.to))} MB, slope ${slopeText(rssJudged)}. ` : ''}**${rssJudged.growth < FLAT_MB ? rssJudged.growth >= FLAT_MB / 2 ? `Flat, narrowly` : 'Flat' : 'Not flat'}** (bound: < ${FLAT_MB} MB over the window${withinV8 ? `, outside V8's pages, and for V8's mappings` : ''}${rssJudged.growth >= FLAT_MB / 2 && rssJudged.growth < FLAT_MB ? `; ${f1(rssJudged.growth)} MB is more than half of it` : ''}).`,
+  `- **RSS**: ${f1(mb(measuredRss[0]))} MB after the warm-up, ${f1(mb(last.rss))} MB at the end, ${f1(mb(Math.max(...measured.map((x) => x.rssMax))))} MB at most (${f1(mb(Math.max(...samples.map((x) => x.rssMax))))} MB including the warm-up). Slope ${slopeText(rss)}; RSS ended ${rising} of the ${counted.length} measured minutes higher than the minute before. ${withinV8 ? `Of that, ${f1(v8Resident.growth)} MB was V8's heap pages becoming resident (${f1(mb(v8Resident.from))} → ${f1(mb(v8Resident.to))} MB) within V8's page mappings, which grew by ${sign(v8Mapped.growth)} MB (${f1(mb(v8Mapped.from))} → ${f1(mb(v8Mapped.to))} MB): memory V8 already held, written for the first time, which the mappings bound (V8's own figures for its heap: below). RSS outside V8's pages: ${f1(mb(rssJudged.from))} → ${f1(mb(rssJudged.to))} MB, slope ${slopeText(rssJudged)}. ` : ''}**${rssJudged.growth < FLAT_MB ? rssJudged.growth >= FLAT_MB / 2 ? `Flat, narrowly` : 'Flat' : 'Not flat'}** (bound: < ${FLAT_MB} MB over the window${withinV8 ? `, outside V8's pages, and for V8's mappings` : ''}${rssJudged.growth >= FLAT_MB / 2 && rssJudged.growth < FLAT_MB ? `; ${f1(rssJudged.growth)} MB is more than half of it` : ''}).`,
   `- **Without the recorder** (the same app and load, side by side): RSS ${f1(mb(baseMeasured[0].rss))} → ${f1(mb(base.samples.at(-1).rss))} MB, slope ${slopeText(baseRss)}${baseHeap ? `; heap after major GC slope ${slopeText(baseHeap)}` : ''}. The recorder's share of RSS over the window: ${f1(meanOf(measured) - meanOf(baseMeasured))} MB on average, its share of the growth ${sign(rss.growth - baseRss.growth)} MB.`,
   `- **Heap**: ${heapMajor ? `after each major GC (${heapMajor.points} samples with one, ${last.majorGcs} major GCs in all) ${f1(mb(firstOf(measured, 'heapAfterMajorGc')))} → ${f1(mb(firstOf([...measured].reverse(), 'heapAfterMajorGc')))} MB, slope ${slopeText(heapMajor)}; ` : ''}lowest of each 5 s ${f1(mb(measured[0].heapFloor))} → ${f1(mb(last.heapFloor))} MB, slope ${slopeText(heapFloor)}; as sampled, slope ${slopeText(heapSampled)}. **${heap.growth < FLAT_MB ? 'Flat' : 'Not flat'}** (judged on the ${heap.name}).`,
   heaps.length
@@ -288,7 +289,7 @@ writeFileSync(svgPath, svg)
 const samplesPath = opts.samples ?? join(os.tmpdir(), `soak-samples-node${major}-${DIALECT}.json`)
 if (!saved) writeFileSync(samplesPath, JSON.stringify({ args: { MINUTES, RATE, EVERY, WARMUP, DIALECT }, node: NODE, date: new Date().toISOString(), where, samples, done, base }))
 
-const verdict = failures.length ? `**Verdict: failed.** ${failures.join(' ')}` : `**Verdict: flat${rssJudged.growth >= FLAT_MB / 2 ? ' (RSS narrowly)' : ''}${withinV8 ? ' outside V8\'s freed pages' : ''}, nothing lost.**`
+const verdict = failures.length ? `**Verdict: failed.** ${failures.join(' ')}` : `**Verdict: flat${rssJudged.growth >= FLAT_MB / 2 ? ' (RSS narrowly)' : ''}${withinV8 ? ' (RSS outside V8\'s page mappings, and their size)' : ''}, nothing lost.**`
 const text = `${header}\n\n${summary}\n\n${verdict}\n\n![RSS over time, Node ${major}](${svgName})\n\n${table}`
 console.log(`\n${text}\n\nchart: ${svgPath}\nsamples: ${samplesPath}`)
 
@@ -308,7 +309,7 @@ const INTRO = [
   'for ten of them) must rise by less than 5 MB (about 50 bytes per exchange at this rate; a leaked',
   'record would be 3 KB; the bound is argued in `run.mjs`). RSS covers the writer\'s and the builder\'s',
   'threads too, whose heaps `heapUsed` does not count. When RSS rose by more while V8\'s page mappings',
-  'did not (Node 24: pages V8 freed and keeps for reuse becoming resident, for half an hour or more),',
+  'did not (Node 24: memory V8 already holds becoming resident, for half an hour or more),',
   'that part is reported and set aside: RSS outside V8\'s pages and the size of its mappings must then',
   'each stay within the bound. Every figure is printed, raw RSS too. The verdict is on the app with the recorder',
   'alone; the baseline shows what Node does to memory by itself under the same load. And every exchange',

@@ -12,8 +12,8 @@ const V8_PAGE_KB = 256
  * Resident bytes by kind: `v8Pages` (anonymous 256 KiB mappings), `mallocMain` ([heap]), `otherAnon`
  * (other anonymous memory: the threads' malloc arenas, V8's large objects, stacks), `code` (anonymous
  * and executable: V8's generated code), `files` (the node binary, libraries, SQLite's shared memory);
- * and `v8PagesMapped`, the size of V8's page mappings, resident or not: a page V8 has freed and keeps
- * for reuse stays mapped, and can stay resident, without counting in any of V8's own figures. Null
+ * and `v8PagesMapped`, the size of V8's page mappings, resident or not: what V8's pages can ever make
+ * resident, including the pages it has freed and keeps for reuse, which none of its own figures count. Null
  * where there is no /proc.
  * @example memoryMap() // { v8Pages: 167772160, mallocMain: 17825792, otherAnon: 30830592, code: 4194304, files: 62914560, v8PagesMapped: 190054400 }
  */
