@@ -110,9 +110,9 @@ gcObserver.observe({ entryTypes: ['gc'] })
 
 // Every 30 s: the other threads' heaps (the writer's database thread, the builder's, if it started),
 // which process.memoryUsage() does not count, and the number of libuv handles (sockets, timers), from
-// a diagnostic report; and resident memory by kind of mapping (smaps.mjs). A report takes ~20 ms of
-// the event loop and waits for each thread to answer, so not more often; its stall shows in the loop
-// delay's max, not in its p99.
+// a diagnostic report. A report takes ~20 ms of the event loop and waits for each thread to answer, so
+// not more often; its stall shows in the loop delay's max, not in its p99. (Resident memory by kind
+// of mapping, smaps.mjs, is in every sample: a few ms.)
 const REPORT_EVERY = 30_000
 let reportAt = -Infinity
 function threads () {
@@ -121,7 +121,6 @@ function threads () {
   const report = process.report.getReport()
   const heap = (h) => ({ total: h.totalMemory, used: h.usedMemory, external: h.externalMemory, spaces: Object.fromEntries(Object.entries(h.heapSpaces).map(([name, x]) => [name, x.committedMemory])) })
   return {
-    map: memoryMap(),
     handles: report.libuv.length,
     workers: Object.fromEntries(report.workers.map((w) => [`thread ${w.header.threadId}`, heap(w.javascriptHeap)])),
   }
@@ -154,6 +153,7 @@ function sample (phase) {
     heapFloor: Math.min(heapFloor, m.heapUsed),
     heapAfterMajorGc,
     threads: threads(),
+    map: memoryMap(),
     majorGcs,
     heapTotal: m.heapTotal,
     // What each space of the main thread's heap holds in memory: when RSS grows, which one it is.
