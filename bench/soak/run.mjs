@@ -183,10 +183,7 @@ const heaps = [
 ].filter((h) => h.slope !== undefined)
 // The main thread's heap by V8 space, resident (physical) memory by V8's own count, from every
 // sample: which space RSS grew in, when it did.
-const spacesOf = (list) => Object.keys(list[0].spaces).map((name) => {
-  const l = line(null, (s) => s.spaces[name]?.physical ?? null, list)
-  return { name, from: list[0].spaces[name].physical, to: list.at(-1).spaces[name].physical, growth: l?.growth ?? 0 }
-})
+const spacesOf = (list) => Object.keys(list[0].spaces).map((name) => ({ name, growth: 0, ...between((s) => s.spaces[name]?.physical, list) }))
 const spaceText = (list) => list.filter((x) => x.name === 'new_space' || x.name === 'old_space' || Math.abs(x.growth) >= 0.5)
   .map((x) => `${x.name} ${f1(mb(x.from))} → ${f1(mb(x.to))} MB (${sign(x.growth)})`).join(', ')
 // RSS is judged in two parts whose sum bounds it, from /proc/self/smaps (Linux): RSS outside
