@@ -170,8 +170,10 @@ const meanOf = (list) => mb(list.reduce((a, x) => a + x.rss, 0) / list.length)
 // Where RSS went: resident memory by kind of mapping (every sample; in samples saved before it was,
 // every 30 s), and V8's own accounting of each thread's heap (the other threads' every 30 s).
 const reports = measured.filter((s) => s.threads)
+/** The samples of `list` that have a value for `of`. */
+const having = (of, list) => list.filter((s) => of(s) !== null && of(s) !== undefined)
 const between = (of, list = measured) => {
-  const xs = list.filter((s) => of(s) !== null && of(s) !== undefined)
+  const xs = having(of, list)
   return xs.length < 3 ? null : { from: of(xs[0]), to: of(xs.at(-1)), ...line(null, of, xs) }
 }
 const mapOf = (s) => s.map ?? s.threads?.map ?? null
@@ -198,7 +200,7 @@ const spaceText = (list) => list.filter((x) => x.name === 'new_space' || x.name 
 // and keeps for reuse) is written for the first time, while none of V8's own figures rise; once all
 // of it is resident, RSS stops. Without /proc, RSS's own fitted line is judged.
 const halves = (of, list) => {
-  const xs = list.filter((s) => of(s) !== null && of(s) !== undefined)
+  const xs = having(of, list)
   if (xs.length < 4) return null
   const mid = (xs[0].t + xs.at(-1).t) / 2
   const high = (ys) => Math.max(...ys.map(of))
@@ -275,7 +277,7 @@ const firstOf = (xs, key) => xs.find((x) => x[key] !== null)[key]
 const header = `Node ${NODE}, ${(saved?.date ?? new Date().toISOString()).slice(0, 10)}, ${os.type()} ${os.arch()}, ${cpus.length} cores (${cpus[0]?.model.trim()}), shared with other work (load average ${Math.min(...samples.map((x) => x.load)).toFixed(1)}–${Math.max(...samples.map((x) => x.load)).toFixed(1)}). ` +
   `${MINUTES} min at ${RATE} requests/s (${(sent / last.t).toFixed(0)}/s sent, ${last.skipped} slots skipped), the first ${WARMUP} min not measured; ${where}.`
 const summary = [
-  `- **RSS**: ${f1(mb(measuredRss[0]))} MB after the warm-up, ${f1(mb(last.rss))} MB at the end, ${f1(mb(Math.max(...measured.map((x) => x.rssMax))))} MB at most (${f1(mb(Math.max(...samples.map((x) => x.rssMax))))} MB including the warm-up). Slope ${slopeText(rss)}; highest ${f1(mb(rssHalves.first))} MB in the first half of the window, ${f1(mb(rssHalves.second))} MB in the second (${sign(rssHalves.growth)}); RSS ended ${rising} of the ${counted.length} measured minutes higher than the minute before. ${split ? `Judged in two parts whose sum bounds it: RSS outside V8's page mappings ${f1(mb(outside.from))} → ${f1(mb(outside.to))} MB, slope ${slopeText(outside)}; V8's page mappings highest at ${f1(mb(mapped.first))} MB in the first half and ${f1(mb(mapped.second))} MB in the second (${sign(mapped.growth)}), ${f1(mb(v8Resident.from))} → ${f1(mb(v8Resident.to))} MB of them resident (${sign(v8Resident.growth)}). ` : ''}**${rssFlat ? rssClose ? 'Flat, narrowly' : 'Flat' : 'Not flat'}** (bound: < ${FLAT_MB} MB over the window${split ? ', for each part' : ''}).`,
+  `- **RSS**: ${f1(mb(measuredRss[0]))} MB after the warm-up, ${f1(mb(last.rss))} MB at the end, ${f1(mb(Math.max(...measured.map((x) => x.rssMax))))} MB at most (${f1(mb(Math.max(...samples.map((x) => x.rssMax))))} MB including the warm-up). Slope ${slopeText(rss)}; ${rssHalves ? `highest ${f1(mb(rssHalves.first))} MB in the first half of the window, ${f1(mb(rssHalves.second))} MB in the second (${sign(rssHalves.growth)}); ` : ''}RSS ended ${rising} of the ${counted.length} measured minutes higher than the minute before. ${split ? `Judged in two parts whose sum bounds it: RSS outside V8's page mappings ${f1(mb(outside.from))} → ${f1(mb(outside.to))} MB, slope ${slopeText(outside)}; V8's page mappings highest at ${f1(mb(mapped.first))} MB in the first half and ${f1(mb(mapped.second))} MB in the second (${sign(mapped.growth)}), ${f1(mb(v8Resident.from))} → ${f1(mb(v8Resident.to))} MB of them resident (${sign(v8Resident.growth)}). ` : ''}**${rssFlat ? rssClose ? 'Flat, narrowly' : 'Flat' : 'Not flat'}** (bound: < ${FLAT_MB} MB over the window${split ? ', for each part' : ''}).`,
   `- **Without the recorder** (the same app and load, side by side): RSS ${f1(mb(baseMeasured[0].rss))} → ${f1(mb(base.samples.at(-1).rss))} MB, slope ${slopeText(baseRss)}${baseHeap ? `; heap after major GC slope ${slopeText(baseHeap)}` : ''}. The recorder's share of RSS over the window: ${f1(meanOf(measured) - meanOf(baseMeasured))} MB on average, its share of the growth ${sign(rss.growth - baseRss.growth)} MB.`,
   `- **Heap**: ${heapMajor ? `after each major GC (${heapMajor.points} samples with one, ${last.majorGcs} major GCs in all) ${f1(mb(firstOf(measured, 'heapAfterMajorGc')))} → ${f1(mb(firstOf([...measured].reverse(), 'heapAfterMajorGc')))} MB, slope ${slopeText(heapMajor)}; ` : ''}lowest of each 5 s ${f1(mb(measured[0].heapFloor))} → ${f1(mb(last.heapFloor))} MB, slope ${slopeText(heapFloor)}; as sampled, slope ${slopeText(heapSampled)}. **${heap.growth < FLAT_MB ? 'Flat' : 'Not flat'}** (judged on the ${heap.name}).`,
   heaps.length
