@@ -22,8 +22,8 @@ export class SecretSet {
   /** Built lazily by the first scrub after a change, so a set that only grows costs one build per exchange. */
   #matcher: RegExp | null = null
 
-  /** Remembers a value; values shorter than 4 characters (and non-strings) are ignored. */
-  add(value: string): void {
+  /** Remembers a value, and the rule that found it; values shorter than 4 characters (and non-strings) are ignored. */
+  add(value: string, _rule?: string): void {
     if (typeof value !== 'string' || value.length < MIN_LENGTH || this.#values.has(value)) return
     this.#values.add(value)
     this.#matcher = null
