@@ -248,9 +248,9 @@ class XmlPass {
    */
   #addSecret(value: string, raw: string, rule: string): void {
     const trimmed = value.trim()
-    this.#m.secrets.add(trimmed, rule)
+    if (trimmed !== '') this.#m.secrets.add(trimmed, rule)
     const trimmedRaw = raw.trim()
-    if (trimmedRaw !== trimmed) this.#m.secrets.add(trimmedRaw, rule)
+    if (trimmedRaw !== trimmed && trimmedRaw !== '') this.#m.secrets.add(trimmedRaw, rule)
   }
 
   #replace(start: number, end: number, value: string): void {
