@@ -158,7 +158,7 @@ class XmlPass {
     const text = this.#text
     let i = start
     while (i < text.length && !endsAttributeName(text.charCodeAt(i))) i++
-    // A stray `=` or quote where a name should be: skip it.
+    // A stray `=` where a name should be: skip it.
     if (i === start) return start + 1
     const name = text.slice(start, i)
     const eq = skipWhitespace(text, i)
