@@ -53,6 +53,10 @@ const TABLE: Record<string, [string, Parse]> = {
     const r = stringOrRegExp(raw.startsWith('/') ? raw : `/${raw}/i`, name)
     return r
   }],
+  // `pin, client proof, =X-Client-Proof, -session, /^x-.*-proof$/i`: one rule per entry (mask/names.ts).
+  MASK_NAMES: ['mask.names', (raw, name) => list(raw).map((s) => stringOrRegExp(s, name))],
+  // `-card-number`: removes a default detector; new detectors need the JavaScript option.
+  MASK_DETECTORS: ['mask.detectors', (raw) => list(raw)],
   MASK_HEADERS: ['mask.headers', (raw) => list(raw)],
   MASK_ALLOW: ['mask.allow', (raw) => list(raw)],
   IGNORE_HOSTS: ['ignoreHosts', (raw, name) => list(raw).map((s) => stringOrRegExp(s, name))],

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream'
 import { InvalidOptionError } from './errors.js'
-import { DEFAULT_MASK, type MaskConfig } from './mask/index.js'
+import { DEFAULT_MASK, resolveMaskConfig, type MaskConfig } from './mask/index.js'
 import type { Client, OutgoingRequestRecord } from './record.js'
 import type { WriterOptions } from './sinks/database.js'
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from './store/url.js'
@@ -41,7 +41,7 @@ export interface Options {
   contentTypes?: Array<string | ContentTypeRule>
   /** Store gzip/deflate/br bodies decoded. Env: DECOMPRESS. Default true. */
   decompress?: boolean
-  /** Masking; false turns it off. Env: MASK, MASK_MARKER, MASK_PATTERN, MASK_HEADERS, MASK_ALLOW. */
+  /** Masking; false turns it off. Env: MASK, MASK_MARKER, MASK_NAMES, MASK_DETECTORS, MASK_ALLOW, MASK_HEADERS, MASK_PATTERN. */
   mask?: Partial<MaskConfig> | false
   /** Hosts never recorded: `api.example.com`, `*.internal`, `localhost:8080`, or a RegExp tested on host. Env: IGNORE_HOSTS. */
   ignoreHosts?: Array<string | RegExp>
@@ -222,17 +222,11 @@ function mask (v: unknown): Readonly<MaskConfig> {
   if (v === undefined) return DEFAULT_MASK
   if (v === false) return Object.freeze({ ...DEFAULT_MASK, enabled: false })
   if (v === null || typeof v !== 'object') return fail('mask', 'must be an object or false')
-  const m = v as Partial<MaskConfig>
-  const names = (x: unknown, path: string, d: readonly string[]) => x === undefined
-    ? d
-    : Object.freeze(array(x, path).map((n, i) => typeof n === 'string' && n ? n.toLowerCase() : fail(`${path}[${i}]`, 'must be a non-empty string')))
-  return Object.freeze({
-    enabled: bool(m.enabled, 'mask.enabled', true),
-    marker: m.marker === undefined ? DEFAULT_MASK.marker : typeof m.marker === 'string' && m.marker ? m.marker : fail('mask.marker', 'must be a non-empty string'),
-    pattern: m.pattern === undefined ? DEFAULT_MASK.pattern : m.pattern instanceof RegExp ? m.pattern : fail('mask.pattern', 'must be a RegExp'),
-    headers: names(m.headers, 'mask.headers', DEFAULT_MASK.headers),
-    allow: names(m.allow, 'mask.allow', DEFAULT_MASK.allow),
-  })
+  try {
+    return resolveMaskConfig(v as Partial<MaskConfig>)
+  } catch (err) {
+    throw new InvalidOptionError((err as Error).message)
+  }
 }
 
 function ignoreHosts (v: unknown): Array<string | RegExp> {

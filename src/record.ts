@@ -74,6 +74,21 @@ export interface ErrorRecord {
 
 export type Context = Record<string, unknown>
 
+/**
+ * Where the recorder masked a value, and why: every marker in the record has one span here, so a
+ * viewer marks masks without guessing from the marker's text (which an upstream may send itself).
+ */
+export interface Mask {
+  /** A JSON Pointer (RFC 6901) to the string that holds the markers: `/url`, `/request/headers/authorization`, `/response/body`, `/context/user/apiKey`. */
+  field: string
+  /** `name`: the value stood under a secret name, or echoes one that did; `value`: a detector recognised the value itself. */
+  by: 'name' | 'value'
+  /** The name rule (`token`, `api key`, `=key`, `authorization`) or the detector (`jwt`, `card-number`). */
+  rule: string
+  /** Where each marker stands in that string: [start, end) in UTF-16 code units, as JavaScript indexes strings. */
+  spans: Array<[Integer, Integer]>
+}
+
 export interface OutgoingRequestRecord {
   /**
    * A UUIDv7: unique and time-ordered.
@@ -119,7 +134,9 @@ export interface OutgoingRequestRecord {
    * @pattern ^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$
    */
   chainId: string | null
-  /** What `recorder.runWithContext(ctx, fn)` set around the request; null outside. */
+  /** Every masked value in this record (empty when nothing was masked or masking is off). */
+  masks: Mask[]
+  /** What `recorder.runWithContext(ctx, fn)` set around the request, masked like the rest; null outside. */
   context: Context | null
   /**
    * The active OpenTelemetry trace's id, 32 hex digits.

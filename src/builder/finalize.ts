@@ -1,35 +1,26 @@
 /**
- * Turns a finished exchange into its record: parse headers → mask → body policy → mask bodies.
- * Pure: it runs on the builder thread (or inline). Headers and the URL are masked first so that
- * the secrets they held are known, and scrubbed again wherever a body or error message echoes them.
+ * Turns a finished exchange into its record: parse headers → body policy → mask the whole record
+ * (mask/record.ts). Pure: it runs on the builder thread (or inline).
  */
 import { settle, type Policy, type SettledBody } from '../body/policy.js'
 import { parseHeaders } from '../capture/headers.js'
 import type { RawExchange } from '../exchange.js'
-import { SecretSet, type Masker } from '../mask/index.js'
+import type { Masker } from '../mask/index.js'
 import type { BodyRecord, Headers, OutgoingRequestRecord } from '../record.js'
 
 /** Synchronous unless a body must be decompressed. */
 export function finalize (ex: RawExchange, policy: Policy, masker: Masker): OutgoingRequestRecord | Promise<OutgoingRequestRecord> {
-  const secrets = new SecretSet()
-  const rawRequestHeaders = parseHeaders(ex.requestHeaders)
-  const rawResponseHeaders = ex.response && parseHeaders(ex.response.headers)
-  const requestHeaders = masker.headers(rawRequestHeaders, secrets)
-  const responseHeaders = rawResponseHeaders && masker.headers(rawResponseHeaders, secrets)
-  const { url, query } = masker.url(ex.url, secrets)
-  const { host, path } = hostAndPath(ex.url)
-
+  const requestHeaders = parseHeaders(ex.requestHeaders)
+  const responseHeaders = ex.response && parseHeaders(ex.response.headers)
   const status = ex.response?.status
-  const request = settle(ex.requestBody, rawRequestHeaders, 'complete', policy, null)
-  const response = rawResponseHeaders && settle(ex.responseBody, rawResponseHeaders, ex.bodyState, policy, ex.closeNote,
+  const request = settle(ex.requestBody, requestHeaders, 'complete', policy, null)
+  const response = responseHeaders && settle(ex.responseBody, responseHeaders, ex.bodyState, policy, ex.closeNote,
     ex.method === 'HEAD' || status === 204 || status === 304)
 
   const assemble = (request: SettledBody, response: SettledBody | null): OutgoingRequestRecord => {
-    if (request.body !== null) request.body = masker.body(request.body, request.contentType, secrets)
-    if (response?.body) response.body = masker.body(response.body, response.contentType, secrets)
     const r = ex.response
-    return record(ex, url, host, path, query, withHeaders(requestHeaders, request),
-      r && response && { status: r.status, statusText: r.statusText, httpVersion: r.httpVersion, ...withHeaders(responseHeaders!, response) }, masker, secrets)
+    return masker.record(record(ex, withHeaders(requestHeaders, request),
+      r && response && { status: r.status, statusText: r.statusText, httpVersion: r.httpVersion, ...withHeaders(responseHeaders!, response) }))
   }
   if (request instanceof Promise || response instanceof Promise) return Promise.all([request, response]).then(([a, b]) => assemble(a, b))
   return assemble(request, response)
@@ -39,10 +30,9 @@ const withHeaders = (headers: Headers, b: SettledBody): BodyRecord => ({
   headers, contentType: b.contentType, encoding: b.encoding, body: b.body, size: b.size, truncated: b.truncated, omitted: b.omitted, note: b.note,
 })
 
-function record (
-  ex: RawExchange, url: string, host: string, path: string, query: OutgoingRequestRecord['query'],
-  request: OutgoingRequestRecord['request'], response: OutgoingRequestRecord['response'], masker: Masker, secrets: SecretSet,
-): OutgoingRequestRecord {
+/** The record before masking: the masker derives `query` from the masked URL. */
+function record (ex: RawExchange, request: OutgoingRequestRecord['request'], response: OutgoingRequestRecord['response']): OutgoingRequestRecord {
+  const { host, path } = hostAndPath(ex.url)
   return {
     id: ex.id,
     startedAt: isoTime(ex.startedAt),
@@ -50,17 +40,18 @@ function record (
     ttfbMs: ex.ttfbMs,
     client: ex.client,
     method: ex.method,
-    url,
+    url: ex.url,
     host,
     path,
-    query,
+    query: {},
     request,
     response,
-    error: ex.error && { ...ex.error, message: masker.text(ex.error.message, secrets) },
+    error: ex.error,
     chainId: ex.chainId,
     context: ex.context,
     traceId: ex.traceId,
     spanId: ex.spanId,
+    masks: [],
   }
 }
 

@@ -1,8 +1,15 @@
-/** Body masking: pick the masker by media type, then scrub values already known to be secret. */
+/**
+ * Body masking by media type: JSON, forms, XML and multipart by the names their values stand under;
+ * URLs anywhere in the text by their query names. Values are detected and echoes scrubbed afterwards,
+ * for every type, over the whole record (record.ts).
+ */
 
-import type { SecretSet } from './secret-set.js'
 import { maskForm } from './form.js'
 import { maskJson } from './json.js'
+import { maskMultipart } from './multipart.js'
+import type { NameMasking } from './types.js'
+import { maskUrl, maskUrlsInText } from './url.js'
+import { maskXml } from './xml.js'
 
 /** Newline-delimited JSON is masked too: the scanner handles a sequence of top-level values. */
 const JSON_TYPES: ReadonlySet<string> = new Set([
@@ -13,26 +20,30 @@ const JSON_TYPES: ReadonlySet<string> = new Set([
   'application/jsonl',
 ])
 
+const XML_TYPES: ReadonlySet<string> = new Set(['application/xml', 'text/xml'])
+
 /**
  * @example
- * maskBody('{"password":"hunter22"}', 'application/json', (n) => n === 'password', '***hidden***', new SecretSet())
+ * maskBody('{"password":"hunter22"}', 'application/json', masking)
  * // '{"password":"***hidden***"}'
  */
-export function maskBody(
-  text: string,
-  mediaType: string | null,
-  isSecretName: (name: string) => boolean,
-  marker: string,
-  secrets: SecretSet,
-): string {
-  let masked = text
+export function maskBody(text: string, mediaType: string | null, m: NameMasking): string {
   const type = normalize(mediaType)
-  if (JSON_TYPES.has(type) || type.endsWith('+json') || (isUntyped(type) && looksLikeJson(text))) {
-    masked = maskJson(text, isSecretName, marker, secrets)
-  } else if (type === 'application/x-www-form-urlencoded') {
-    masked = maskForm(text, isSecretName, marker, secrets)
+  const untyped = type === '' || type === 'text/plain'
+  if (JSON_TYPES.has(type) || type.endsWith('+json') || (untyped && startsWith(text, 0x7b, 0x5b))) {
+    return maskJson(text, m, (value) => maskUrlIn(value, m))
   }
-  return secrets.scrub(masked, marker)
+  if (type === 'application/x-www-form-urlencoded') return maskForm(text, m)
+  if (XML_TYPES.has(type) || type.endsWith('+xml') || (untyped && startsWith(text, 0x3c))) {
+    return maskUrlsInText(maskXml(text, m), m)
+  }
+  if (type === 'multipart/form-data') return maskMultipart(text, m, (part, partType) => maskBody(part, partType, m))
+  return maskUrlsInText(text, m)
+}
+
+/** A JSON string that is a URL (a `next` link, a pre-signed upload URL), or text that holds one. */
+function maskUrlIn(value: string, m: NameMasking): string {
+  return (value.includes('://') || value.startsWith('/')) && !/\s/.test(value) ? maskUrl(value, m).url : maskUrlsInText(value, m)
 }
 
 /** The record already holds the bare lower-case type; parameters are dropped anyway, for other callers. */
@@ -43,18 +54,15 @@ function normalize(mediaType: string | null): string {
 }
 
 /**
+ * Whether the first character that is not white space (or a BOM) is one of `chars`.
  * `fetch(url, { method: 'POST', body: JSON.stringify(credentials) })` sends `text/plain;charset=UTF-8`
- * unless the app sets a type, so JSON is common under text/plain or no type at all.
+ * unless the app sets a type, so JSON (and XML) is common under text/plain or no type at all.
  * @see https://fetch.spec.whatwg.org/#concept-bodyinit-extract
  */
-function isUntyped(type: string): boolean {
-  return type === '' || type === 'text/plain'
-}
-
-function looksLikeJson(text: string): boolean {
+function startsWith(text: string, ...chars: number[]): boolean {
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i)
-    if (code === 0x7b || code === 0x5b) return true // { or [
+    if (chars.includes(code)) return true
     if (code !== 0x20 && code !== 0x0a && code !== 0x0d && code !== 0x09 && code !== 0xfeff) return false
   }
   return false

@@ -4,7 +4,7 @@
  * masked value (order, encoding, empty pairs, a trailing `&`) stays byte-identical.
  */
 
-import type { SecretSet } from './secret-set.js'
+import type { NameMasking } from './types.js'
 import { formDecode, percentEncode } from './percent-encoding.js'
 import { dict } from '../dict.js'
 
@@ -12,18 +12,12 @@ import { dict } from '../dict.js'
  * Replaces the value of every pair whose decoded name is secret. Empty values stay empty: they
  * hide nothing, and "the token was empty" is often the bug being looked for.
  * @example
- * maskForm('a=1&password=x&b=2', (n) => n === 'password', '***hidden***', new SecretSet())
+ * maskForm('a=1&password=x&b=2', masking)
  * // 'a=1&password=***hidden***&b=2'
  */
-export function maskForm(
-  text: string,
-  isSecretName: (name: string) => boolean,
-  marker: string,
-  secrets: SecretSet,
-): string {
+export function maskForm(text: string, m: NameMasking): string {
   let out = ''
   let copied = 0
-  let encodedMarker: string | undefined
   for (let start = 0; start < text.length; ) {
     let end = text.indexOf('&', start)
     if (end === -1) end = text.length
@@ -31,13 +25,13 @@ export function maskForm(
     // `a&a&a&…` quadratic.
     const eq = text.slice(start, end).indexOf('=')
     const valueStart = start + eq + 1
-    if (eq !== -1 && valueStart < end && isSecretName(formDecode(text.slice(start, start + eq)))) {
+    const rule = eq !== -1 && valueStart < end ? m.ruleFor(formDecode(text.slice(start, start + eq))) : null
+    if (rule !== null) {
       const value = text.slice(valueStart, end)
-      secrets.add(value)
-      secrets.add(formDecode(value))
+      m.secrets.add(value, rule)
+      m.secrets.add(formDecode(value), rule)
       // Encoded so that a marker with `&`, `=` or `#` in it cannot change the structure.
-      encodedMarker ??= percentEncode(marker)
-      out += text.slice(copied, valueStart) + encodedMarker
+      out += text.slice(copied, valueStart) + percentEncode(m.marker(rule))
       copied = end
     }
     start = end + 1

@@ -1,206 +1,229 @@
 /**
  * Masking: secrets are replaced before any sink sees a record. `createMasker` resolves the config
- * once (lookup sets, a stateless pattern) so that masking one exchange does no setup work.
+ * once (the name matcher, the detectors) so that masking one record does no setup work.
  *
- * The masker never throws into the app. Should one of its steps fail anyway, it fails closed: the
- * value is replaced by the marker (or dropped) rather than recorded unmasked.
+ * Secrets are found three ways (record.ts): by the name a value stands under (names.ts, name-rules.ts),
+ * by the shape of the value itself (detectors.ts), and as echoes of either anywhere else in the record
+ * (secret-set.ts). The masker never throws into the app: should a step fail anyway, it fails closed
+ * and the whole record's text fields are replaced by the marker.
  */
 
-import type { Headers } from '../record.js'
-import { maskBody } from './body.js'
-import { parseForm } from './form.js'
-import { maskHeaders } from './headers.js'
-import { SecretSet } from './secret-set.js'
-import { maskUrl, splitUrl } from './url.js'
-import { dict } from '../dict.js'
+import type { OutgoingRequestRecord } from '../record.js'
+import { checkDetector, DEFAULT_DETECTORS, type Detector } from './detectors.js'
+import { DEFAULT_RULES, defaultRuleSet } from './name-rules.js'
+import { createNameMatcher, tokenize, type NameRule } from './names.js'
+import { maskRecord } from './record.js'
+import { randomBytes } from 'node:crypto'
 
-export { SecretSet }
+export { tokenize, type NameRule } from './names.js'
+export { DEFAULT_RULES } from './name-rules.js'
+export { DEFAULT_DETECTORS, type Detector } from './detectors.js'
+
+/** A detector as a user gives it: plain data, so that it crosses to the builder thread. */
+export interface DetectorConfig {
+  /** kebab-case id, shown in the record as the reason */
+  name: string
+  /** the whole match, or capture group `group`, is the secret */
+  pattern: RegExp
+  group?: number
+}
 
 export interface MaskConfig {
   /** false turns masking off entirely */
   enabled: boolean
-  /** replacement text, default '***hidden***' */
+  /** replacement text, default '***hidden***'; plain text (no quotes, backslashes, `<`, `&` or control characters), so it reads the same in JSON, XML and URLs */
   marker: string
   /**
-   * Names (header names, query keys, JSON keys, form fields) matching this are secret; default
-   * /api|auth|token|key|secret|pass|signature|session|credential/i (substring, case-insensitive).
-   * A `g` or `y` flag is dropped: it would make `test()` depend on the previous call.
+   * Name rules added to the defaults (docs/security.md lists them): `'pin'` (a token), `'client proof'`
+   * or `'clientProof'` (a sequence of tokens), `'=X-Client-Proof'` (an exact name), a RegExp (tested on
+   * the whole name); `'-session'` removes the default rule `session`.
    */
-  pattern: RegExp
+  names: readonly NameRule[]
+  /** names never masked, whatever the rules say (exact, case-insensitive), default ['www-authenticate','proxy-authenticate'] */
+  allow: readonly string[]
   /** header names always masked (lower-case), default ['authorization','proxy-authorization','cookie','set-cookie'] */
   headers: readonly string[]
-  /** names never masked even if they match `pattern` (compared case-insensitively), default ['www-authenticate','proxy-authenticate'] */
-  allow: readonly string[]
+  /**
+   * Names matching this are secret too; null by default. The old substring default was
+   * `/api|auth|token|key|secret|pass|signature|session|credential/i`. A `g` or `y` flag is dropped.
+   */
+  pattern: RegExp | null
+  /** Detectors added to the defaults; `'-jwt'` removes the default detector `jwt`. */
+  detectors: ReadonlyArray<DetectorConfig | string>
 }
 
 export const DEFAULT_MASK: Readonly<MaskConfig> = Object.freeze({
   enabled: true,
   marker: '***hidden***',
-  pattern: /api|auth|token|key|secret|pass|signature|session|credential/i,
-  headers: Object.freeze(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']),
+  names: Object.freeze([]),
   allow: Object.freeze(['www-authenticate', 'proxy-authenticate']),
+  headers: Object.freeze(['authorization', 'proxy-authorization', 'cookie', 'set-cookie']),
+  pattern: null,
+  detectors: Object.freeze([]),
 })
 
-/**
- * Masks one exchange at a time; pass the same `SecretSet` to every call for one exchange. Empty
- * values are never replaced (they hide nothing). Maps it returns inherit nothing (dict.ts), so a name like
- * `__proto__` is a plain key.
- */
+/** Masks whole records; see record.ts for the passes. */
 export interface Masker {
   readonly config: Readonly<MaskConfig>
-  /** Whether a name matches `pattern` and is not in `allow`; always false when masking is off. */
-  isSecretName(name: string): boolean
+  /** The rule that makes a name secret (`token`, `api key`, `=key`, `/re/i`), or null; always null when masking is off. */
+  ruleFor (name: string): string | null
+  /** Whether `ruleFor` finds a rule. */
+  isSecretName (name: string): boolean
   /**
-   * Returns a new header map: values of secret headers replaced by the marker (arrays element-wise),
-   * `location`, `content-location` and `referer` URL-masked. Every masked value is added to `secrets`.
+   * Returns `record` with every secret masked and `masks` filled in. `record` holds the exchange as it
+   * was (parsed headers, the URL as sent, decoded bodies); `query` is derived from the masked URL.
    */
-  headers(headers: Headers, secrets: SecretSet): Headers
-  /**
-   * Masks the userinfo password (the username stays) and secret query values (and secret pairs in the
-   * fragment), keeping the rest of the text exactly; `query` is the masked query, decoded. Works on
-   * relative and malformed URLs too; text with no query, fragment or userinfo comes back unchanged.
-   */
-  url(url: string, secrets: SecretSet): { url: string; query: Record<string, string | string[]> }
-  /**
-   * Masks a decoded body by media type (JSON and `+json`, form-urlencoded; JSON-looking text/plain or
-   * untyped bodies as JSON), then scrubs values already in `secrets` whatever the type.
-   */
-  body(text: string, mediaType: string | null, secrets: SecretSet): string
-  /** Scrubs known secret values from free text, such as an error message. */
-  text(text: string, secrets: SecretSet): string
+  record (record: OutgoingRequestRecord): OutgoingRequestRecord
 }
 
 /**
  * Builds a masker from `DEFAULT_MASK` overridden by `config` (undefined fields keep the default).
- * Throws a TypeError at construction for a config of the wrong shape; never once built. With
- * `enabled: false` every method returns its input itself (the same header map), and `url` still
- * parses the query.
+ * Throws a TypeError at construction for a config of the wrong shape, naming the option; never once built.
  * @example
- * const masker = createMasker({ marker: '[redacted]' })
- * const secrets = new SecretSet()
- * const { url } = masker.url('https://api.example.com/v1?api_key=abc123', secrets)
- * // 'https://api.example.com/v1?api_key=%5Bredacted%5D'
- * masker.text('request to https://api.example.com/v1?api_key=abc123 failed', secrets)
- * // 'request to https://api.example.com/v1?api_key=[redacted] failed'
+ * const masker = createMasker({ names: ['client proof'], marker: '[redacted]' })
+ * masker.ruleFor('X-Client-Proof') // 'client proof'
+ * masker.ruleFor('token_type') // null: "Bearer" is data
  */
-export function createMasker(config: Partial<MaskConfig> = {}): Masker {
-  const resolved = resolveConfig(config)
-  if (!resolved.enabled) return createDisabledMasker(resolved)
-
-  const { marker } = resolved
-  const pattern = resolved.pattern
-  const allow: ReadonlySet<string> = new Set(resolved.allow)
-  const alwaysMasked: ReadonlySet<string> = new Set(resolved.headers)
-  // Test the pattern first: most names do not match it, and then the allow list is never consulted.
-  const test = (name: string): boolean => pattern.test(name) && !allow.has(name.toLowerCase())
-  // Header names and keys repeat across every exchange: remember the answer for the names seen.
-  const known = new Map<string, boolean>()
-  const isSecretName = (name: string): boolean => {
-    if (typeof name !== 'string') return false
-    let secret = known.get(name)
-    if (secret === undefined) {
-      secret = test(name)
-      if (known.size >= 2048) known.clear()
-      known.set(name, secret)
+export function createMasker (config: Partial<MaskConfig> = {}): Masker {
+  const resolved = resolveMaskConfig(config)
+  if (!resolved.enabled) {
+    return { config: resolved, ruleFor: () => null, isSecretName: () => false, record: (r) => ({ ...r, masks: [] }) }
+  }
+  const match = createNameMatcher(ruleSet(resolved))
+  // Header names and keys repeat across every record: remember the answer for the names seen.
+  const known = new Map<string, string | null>()
+  const ruleFor = (name: string): string | null => {
+    if (typeof name !== 'string') return null
+    let rule = known.get(name)
+    if (rule === undefined) {
+      rule = match(name)
+      if (known.size >= 4096) known.clear()
+      known.set(name, rule)
     }
-    return secret
+    return rule
   }
-
-  // A body can only hold a secret name if the pattern matches somewhere in its text. That holds for
-  // any pattern whose match does not look outside itself (no anchors, boundaries or lookarounds),
-  // and unless a name hides behind an escape (JSON \u, form %XX). One regex scan then spares most
-  // bodies the structural pass.
-  const contextFree = !/[\^$]|\\[bB]|\(\?<?[=!]/.test(pattern.source)
-  // A case-insensitive alternation of plain words (the default) is cheaper as substring searches in the
-  // lower-cased text: V8 cannot use its fast literal search on a case-insensitive alternation.
-  const words = pattern.flags.includes('i') && /^[a-z0-9_-]+(\|[a-z0-9_-]+)*$/i.test(pattern.source)
-    ? pattern.source.toLowerCase().split('|')
-    : null
-  const mayHoldSecretName = (text: string): boolean => {
-    if (!contextFree || text.includes('\\u') || text.includes('%')) return true
-    if (!words) return pattern.test(text)
-    const lower = text.toLowerCase()
-    return words.some((w) => lower.includes(w))
+  const how = {
+    ruleFor,
+    alwaysMasked: new Set(resolved.headers),
+    detectors: detectorSet(resolved.detectors),
+    marker: resolved.marker,
+    // Unguessable, so an upstream cannot forge a mask in the record (session.ts).
+    nonce: randomBytes(6).toString('base64url').replace(/[^a-z0-9]/gi, 'x'),
   }
-
   return {
     config: resolved,
-    isSecretName(name) {
+    ruleFor,
+    isSecretName: (name) => ruleFor(name) !== null,
+    record (record) {
       try {
-        return isSecretName(name)
+        return maskRecord(record, how)
       } catch {
-        return true
-      }
-    },
-    headers(headers, secrets) {
-      try {
-        return maskHeaders(headers, isSecretName, alwaysMasked, marker, secrets)
-      } catch {
-        return dict<string | string[]>()
-      }
-    },
-    url(url, secrets) {
-      if (typeof url !== 'string') return { url, query: dict() }
-      try {
-        return maskUrl(url, isSecretName, marker, secrets)
-      } catch {
-        return { url: marker, query: dict() }
-      }
-    },
-    body(text, mediaType, secrets) {
-      if (typeof text !== 'string') return text
-      try {
-        if (!mayHoldSecretName(text)) return secrets.scrub(text, marker)
-        return maskBody(text, mediaType, isSecretName, marker, secrets)
-      } catch {
-        return marker
-      }
-    },
-    text(text, secrets) {
-      try {
-        return secrets.scrub(text, marker)
-      } catch {
-        return marker
+        return failClosed(record, resolved.marker)
       }
     },
   }
 }
 
-function createDisabledMasker(config: Readonly<MaskConfig>): Masker {
+/** Every text field replaced: a record that says what happened, and nothing that masking did not see. */
+function failClosed (r: OutgoingRequestRecord, marker: string): OutgoingRequestRecord {
+  const body = <B extends { headers: object, body: string | null }>(b: B): B => ({ ...b, headers: {}, body: b.body === null ? null : marker })
   return {
-    config,
-    isSecretName: () => false,
-    headers: (headers) => headers,
-    url(url) {
-      const search = typeof url === 'string' ? splitUrl(url).search : null
-      return { url, query: search === null ? dict() : parseForm(search) }
-    },
-    body: (text) => text,
-    text: (text) => text,
+    ...r,
+    url: marker,
+    path: marker,
+    query: {},
+    request: body(r.request),
+    response: r.response && body(r.response),
+    error: r.error && { ...r.error, message: marker },
+    context: null,
+    masks: [],
   }
 }
 
-/** Merges over the defaults, checks the shape once, lower-cases the name lists and freezes the result. */
-function resolveConfig(config: Partial<MaskConfig>): Readonly<MaskConfig> {
+function ruleSet (c: Readonly<MaskConfig>) {
+  const set = defaultRuleSet()
+  const removed = new Set(c.names.filter((n): n is string => typeof n === 'string' && n.startsWith('-')).map((n) => tokenize(n).join(' ')))
+  const keep = (rule: string) => !removed.has(tokenize(rule).join(' '))
+  const added = c.names.filter((n) => typeof n !== 'string' || !n.startsWith('-'))
+  const strings = added.filter((n): n is string => typeof n === 'string')
+  const patterns = added.filter((n): n is RegExp => n instanceof RegExp)
+  if (c.pattern !== null) patterns.push(c.pattern)
+  return {
+    sequences: [...set.sequences.filter(keep), ...strings.filter((n) => !n.startsWith('='))],
+    exact: [...set.exact.filter((n) => keep(n) && !removed.has(`=${n}`)), ...strings.filter((n) => n.startsWith('=')).map((n) => n.slice(1))],
+    patterns,
+    ordinary: set.ordinary.filter(keep),
+    allow: [...c.allow],
+  }
+}
+
+function detectorSet (configs: MaskConfig['detectors']): Detector[] {
+  const removed = new Set(configs.filter((d): d is string => typeof d === 'string').map((d) => d.slice(1)))
+  return [
+    ...DEFAULT_DETECTORS.filter((d) => !removed.has(d.name)),
+    ...configs.filter((d): d is DetectorConfig => typeof d !== 'string').map((d, i) => checkDetector(d, `mask.detectors[${i}]`)),
+  ]
+}
+
+const PLAIN_MARKER = /^[^"\\<>&\u0000-\u001f\u007f]+$/
+
+/**
+ * Merges over the defaults, checks the shape once (messages name the option), normalises and freezes.
+ * The one validation of the mask options: `options.ts` and `createMasker` both use it.
+ */
+export function resolveMaskConfig (config: Partial<MaskConfig> | undefined): Readonly<MaskConfig> {
+  const fail = (path: string, message: string): never => {
+    throw new TypeError(`options.${path} ${message}`)
+  }
   const pick = <K extends keyof MaskConfig>(key: K): MaskConfig[K] => config?.[key] ?? DEFAULT_MASK[key]
   const enabled = pick('enabled')
   const marker = pick('marker')
-  const pattern = pick('pattern')
-  if (typeof enabled !== 'boolean') throw new TypeError('mask.enabled must be a boolean')
-  if (typeof marker !== 'string') throw new TypeError('mask.marker must be a string')
-  if (!(pattern instanceof RegExp)) throw new TypeError('mask.pattern must be a RegExp')
+  const pattern = config?.pattern === undefined ? DEFAULT_MASK.pattern : config.pattern
+  if (typeof enabled !== 'boolean') fail('mask.enabled', 'must be a boolean')
+  if (typeof marker !== 'string' || !PLAIN_MARKER.test(marker)) {
+    fail('mask.marker', 'must be a non-empty string without quotes, backslashes, <, > or & (it stands in JSON, XML and URLs alike)')
+  }
+  if (pattern !== null && !(pattern instanceof RegExp)) fail('mask.pattern', 'must be a RegExp or null')
+  const names = list(pick('names'), 'mask.names', (n, path) => {
+    if (n instanceof RegExp) return n.global || n.sticky ? new RegExp(n.source, n.flags.replace(/[gy]/g, '')) : n
+    if (typeof n !== 'string' || tokenize(n.replace(/^[-=]/, '')).length === 0) return fail(path, 'must be a RegExp or a name with a letter or digit in it')
+    return n
+  })
+  const removable = new Set([...DEFAULT_RULES.map((r) => tokenize(r.rule).join(' ')), ...DEFAULT_RULES.map((r) => `=${r.rule}`)])
+  for (const [i, n] of names.entries()) {
+    if (typeof n === 'string' && n.startsWith('-') && !removable.has(tokenize(n).join(' ')) && !removable.has(n.slice(1))) {
+      fail(`mask.names[${i}]`, `removes '${n.slice(1)}', which is not a default rule (see docs/security.md)`)
+    }
+  }
+  const detectors = list(pick('detectors'), 'mask.detectors', (d, path) => {
+    if (typeof d === 'string') {
+      if (!d.startsWith('-') || !DEFAULT_DETECTORS.some((x) => x.name === d.slice(1))) {
+        return fail(path, `must be a detector object, or '-name' to remove a default detector (${DEFAULT_DETECTORS.map((x) => x.name).join(', ')})`)
+      }
+      return d
+    }
+    const { name, pattern, group } = checkDetector(d, path)
+    return Object.freeze(group === undefined ? { name, pattern } : { name, pattern, group })
+  })
   return Object.freeze({
     enabled,
     marker,
-    pattern: pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')) : pattern,
-    headers: lowerCaseNames(pick('headers'), 'mask.headers'),
+    names,
     allow: lowerCaseNames(pick('allow'), 'mask.allow'),
+    headers: lowerCaseNames(pick('headers'), 'mask.headers'),
+    pattern: pattern && (pattern.global || pattern.sticky ? new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, '')) : pattern),
+    detectors,
   })
 }
 
-function lowerCaseNames(names: readonly string[], path: string): readonly string[] {
-  if (!Array.isArray(names) || !names.every((name) => typeof name === 'string')) {
-    throw new TypeError(`${path} must be an array of strings`)
-  }
-  return Object.freeze(names.map((name) => name.toLowerCase()))
+function list<T> (value: unknown, path: string, each: (item: unknown, path: string) => T): readonly T[] {
+  if (!Array.isArray(value)) throw new TypeError(`options.${path} must be an array`)
+  return Object.freeze(value.map((item, i) => each(item, `${path}[${i}]`)))
+}
+
+function lowerCaseNames (names: readonly string[], path: string): readonly string[] {
+  return list(names, path, (name, p) => {
+    if (typeof name !== 'string' || name === '') throw new TypeError(`options.${p} must be a non-empty string`)
+    return name.toLowerCase()
+  })
 }

@@ -7,6 +7,7 @@
  */
 
 import type { SecretSet } from './secret-set.js'
+import type { NameMasking } from './types.js'
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
@@ -26,21 +27,19 @@ const ARRAY = 1
  * `secrets`, unescaped, and so are the strings inside a masked object or array. An empty string
  * stays empty (it hides nothing).
  * @example
- * maskJson('{"a":1,"token":{"x":[2]}}', (n) => n === 'token', '***hidden***', new SecretSet())
+ * `true`, `false` and `null` stay too: they hide nothing (`"has_password": true` is a fact, not a secret).
+ * A string value that holds a URL has its URL masked (`maskString`), such as a pre-signed upload URL.
+ * @example
+ * maskJson('{"a":1,"token":{"x":[2]}}', masking)
  * // '{"a":1,"token":"***hidden***"}'
  */
-export function maskJson(
-  text: string,
-  isSecretName: (name: string) => boolean,
-  marker: string,
-  secrets: SecretSet,
-): string {
-  const quotedMarker = JSON.stringify(marker)
+export function maskJson(text: string, m: NameMasking, maskString?: (value: string) => string): string {
+  const { secrets } = m
   const stack: number[] = []
   let out = ''
   let copied = 0
   let expectKey = false
-  let secretValue = false
+  let secretValue: string | null = null
   let i = 0
   while (i < text.length) {
     const code = text.charCodeAt(i)
@@ -48,36 +47,40 @@ export function maskJson(
       i++
     } else if (code === COMMA) {
       expectKey = stack.at(-1) === OBJECT
-      secretValue = false
+      secretValue = null
       i++
     } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
       stack.pop() // a mismatched or extra closer just pops what there is
       expectKey = false
-      secretValue = false
+      secretValue = null
       i++
     } else if (expectKey && code !== OPEN_BRACE && code !== OPEN_BRACKET) {
       // A key; a bare one (`{password: 1}`) is read as a key too, to catch JavaScript-style bodies.
       const end = code === QUOTE ? stringEnd(text, i) : bareEnd(text, i)
       const key = code === QUOTE ? unescape(text.slice(i + 1, contentEnd(text, i, end))) : text.slice(i, end)
-      secretValue = isSecretName(key)
+      secretValue = m.ruleFor(key)
       expectKey = false
       i = end
-    } else if (secretValue) {
+    } else if (secretValue !== null) {
+      const rule = secretValue
       const end = valueEnd(text, i)
-      secretValue = false
+      secretValue = null
       if (code === QUOTE) {
         const value = unescape(text.slice(i + 1, contentEnd(text, i, end)))
         if (value === '') {
           i = end
           continue
         }
-        secrets.add(value)
+        secrets.add(value, rule)
       } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
         // A whole object or array is masked: every string inside it is a secret too, wherever else
         // the exchange repeats it (a response that echoes the request's body).
-        addStrings(text, i, end, secrets)
+        addStrings(text, i, end, secrets, rule)
+      } else if (LITERALS.has(text.slice(i, end))) {
+        i = end
+        continue
       }
-      out += text.slice(copied, i) + quotedMarker
+      out += text.slice(copied, i) + JSON.stringify(m.marker(rule))
       copied = i = end
     } else if (code === OPEN_BRACE) {
       stack.push(OBJECT)
@@ -86,6 +89,17 @@ export function maskJson(
     } else if (code === OPEN_BRACKET) {
       stack.push(ARRAY)
       i++
+    } else if (code === QUOTE && maskString !== undefined) {
+      const end = stringEnd(text, i)
+      const contentStop = contentEnd(text, i, end)
+      const raw = text.slice(i + 1, contentStop)
+      const value = mayHoldUrl(raw) ? unescape(raw) : ''
+      const masked = value === '' ? value : maskString(value)
+      if (masked !== value) {
+        out += text.slice(copied, i + 1) + escape(masked, raw)
+        copied = contentStop
+      }
+      i = end
     } else {
       i = code === QUOTE ? stringEnd(text, i) : bareEnd(text, i)
     }
@@ -93,11 +107,25 @@ export function maskJson(
   return copied === 0 ? text : out + text.slice(copied)
 }
 
+/** Only a string with a query, a fragment or userinfo can hold a URL secret: most values are skipped before unescaping. */
+function mayHoldUrl(raw: string): boolean {
+  return raw.includes('?') || raw.includes('#') || raw.includes('@')
+}
+
+/** JSON literals: a secret name over one of these hides nothing. */
+const LITERALS: ReadonlySet<string> = new Set(['true', 'false', 'null'])
+
+/** The JSON string content for `value`, keeping the body's `\/` style when the original used it. */
+function escape(value: string, original: string): string {
+  const quoted = JSON.stringify(value).slice(1, -1)
+  return original.includes('\\/') ? quoted.replaceAll('/', '\\/') : quoted
+}
+
 /**
  * Adds every string value between `start` and `end` to `secrets`. Not the keys: scrubbing a word
  * such as `token` from the whole exchange would mask every `token_type` too.
  */
-function addStrings(text: string, start: number, end: number, secrets: SecretSet): void {
+function addStrings(text: string, start: number, end: number, secrets: SecretSet, rule: string): void {
   let i = start
   while (i < end) {
     if (text.charCodeAt(i) !== QUOTE) {
@@ -107,7 +135,7 @@ function addStrings(text: string, start: number, end: number, secrets: SecretSet
     const stop = stringEnd(text, i)
     let next = stop
     while (next < end && isWhitespace(text.charCodeAt(next))) next++
-    if (text.charCodeAt(next) !== COLON) secrets.add(unescape(text.slice(i + 1, contentEnd(text, i, stop))))
+    if (text.charCodeAt(next) !== COLON) secrets.add(unescape(text.slice(i + 1, contentEnd(text, i, stop))), rule)
     i = stop
   }
 }

@@ -94,7 +94,8 @@ export function createNameMatcher (rules: NameRuleSet): (name: string) => string
     for (const pattern of rules.patterns) if (pattern.test(name)) return String(pattern)
     const tokens = tokenize(name)
     if (ordinary.some((seq) => indexOf(tokens, seq, 0) !== -1)) return null
-    for (let i = 0; i < tokens.length; i++) {
+    // From the end: the last word names what a value is (`authToken` is a token), so report that rule.
+    for (let i = tokens.length - 1; i >= 0; i--) {
       const candidates = byFirst.get(tokens[i]!)
       if (candidates === undefined) continue
       for (const { tokens: seq, rule } of candidates) {

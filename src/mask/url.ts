@@ -6,7 +6,7 @@
  * @see https://url.spec.whatwg.org/#concept-basic-url-parser
  */
 
-import type { SecretSet } from './secret-set.js'
+import type { NameMasking } from './types.js'
 import { maskForm, parseForm } from './form.js'
 import { percentDecode, percentEncode } from './percent-encoding.js'
 import { dict } from '../dict.js'
@@ -25,25 +25,37 @@ export interface MaskedUrl {
  * of secret `name=value` pairs in the fragment (OAuth's implicit flow returns `#access_token=…`).
  * Everything else of the text is kept exactly. Text with no query and no userinfo comes back as is.
  * @example
- * maskUrl('https://u:pw@h/p?token=abc&x=1#top', (n) => n === 'token', '***hidden***', new SecretSet())
+ * maskUrl('https://u:pw@h/p?token=abc&x=1#top', masking)
  * // { url: 'https://u:***hidden***@h/p?token=***hidden***&x=1#top', query: { token: '***hidden***', x: '1' } }
  */
-export function maskUrl(
-  url: string,
-  isSecretName: (name: string) => boolean,
-  marker: string,
-  secrets: SecretSet,
-): MaskedUrl {
+export function maskUrl(url: string, m: NameMasking): MaskedUrl {
   const { head, search, fragment } = splitUrl(url)
-  let masked = maskPassword(head, marker, secrets)
+  let masked = maskPassword(head, m)
   let query: Record<string, string | string[]> = dict()
   if (search !== null) {
-    const maskedSearch = maskForm(search, isSecretName, marker, secrets)
+    const maskedSearch = maskForm(search, m)
     query = parseForm(maskedSearch)
     masked += '?' + maskedSearch
   }
-  if (fragment !== null) masked += '#' + maskForm(fragment, isSecretName, marker, secrets)
+  if (fragment !== null) masked += '#' + maskForm(fragment, m)
   return { url: masked, query }
+}
+
+/** The rule named in the record for a URL's userinfo password. */
+export const USERINFO_RULE = 'userinfo password'
+
+/** URLs in free text (an HTML link, a log line, an XML element): scheme, then anything up to white space, a quote or a bracket. */
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'<>\\`{}|^]+/gi
+
+/**
+ * Masks every URL found in free text as `maskUrl` would: a pre-signed link in an HTML page or a
+ * plain-text body keeps its path and loses its signature.
+ * @example
+ * maskUrlsInText('see https://h/p?sig=abc.', masking) // 'see https://h/p?sig=***hidden***.'
+ */
+export function maskUrlsInText(text: string, m: NameMasking): string {
+  if (!text.includes('://')) return text
+  return text.replace(URL_IN_TEXT, (url) => maskUrl(url, m).url)
 }
 
 /**
@@ -64,7 +76,7 @@ export function splitUrl(url: string): { head: string; search: string | null; fr
 }
 
 /** `head` is the URL before its query and fragment. */
-function maskPassword(head: string, marker: string, secrets: SecretSet): string {
+function maskPassword(head: string, m: NameMasking): string {
   let authorityStart: number
   if (head.startsWith('//')) authorityStart = 2 // scheme-relative, as a Location header may be
   else {
@@ -86,7 +98,7 @@ function maskPassword(head: string, marker: string, secrets: SecretSet): string 
   const colon = head.indexOf(':', authorityStart)
   if (colon === -1 || colon >= at - 1) return head // no password, or an empty one
   const password = head.slice(colon + 1, at)
-  secrets.add(password)
-  secrets.add(percentDecode(password))
-  return head.slice(0, colon + 1) + percentEncode(marker) + head.slice(at)
+  m.secrets.add(password, USERINFO_RULE)
+  m.secrets.add(percentDecode(password), USERINFO_RULE)
+  return head.slice(0, colon + 1) + percentEncode(m.marker(USERINFO_RULE)) + head.slice(at)
 }

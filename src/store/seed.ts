@@ -10,6 +10,7 @@
 import { InvalidOptionError } from '../errors.js'
 import type { Client, ErrorRecord, Headers, OutgoingRequestRecord, ResponseRecord } from '../record.js'
 import { mulberry32 } from '../random.js'
+import { findMarkers } from '../mask/record.js'
 
 export interface SeedOptions {
   /** how many records */
@@ -47,16 +48,22 @@ export function * seedRecords (options: SeedOptions): Generator<OutgoingRequestR
     if (!r.chance(0.55)) session = newSession(r)
     if (count - i >= 3 && r.chance(0.008)) {
       for (const hop of chain(r, Math.max(clock(i), last), to, ids, session)) {
-        yield hop
+        yield marked(hop)
         last = Date.parse(hop.startedAt)
         i++
       }
       continue
     }
     last = Math.max(clock(i), last)
-    yield exchange(r, last, ids(last), SERVICES.pick(r), session)
+    yield marked(exchange(r, last, ids(last), SERVICES.pick(r), session))
     i++
   }
+}
+
+/** Seeded records carry the marker where the recorder would have masked: list each as the recorder does. */
+function marked (record: OutgoingRequestRecord): OutgoingRequestRecord {
+  record.masks = findMarkers(record, MASK)
+  return record
 }
 
 /** Seeded draws over mulberry32. */
@@ -437,6 +444,7 @@ function base (r: Rng, t: number, id: string, service: Pick<Service, 'host' | 's
     context: session.context ? { ...session.context } : null,
     traceId: session.traceId,
     spanId,
+    masks: [],
   }
 }
 

@@ -1,0 +1,163 @@
+/**
+ * Masks a whole record, in three passes, so that a secret found anywhere is gone everywhere:
+ * 1. by name: headers, the URL's query and userinfo, bodies by media type, context keys;
+ * 2. by value: every detector over every string of the record (URL path, headers, bodies, error, context);
+ * 3. echoes: every value learned in 1 and 2 is scrubbed from every string, then the sentinels become
+ *    the marker and the record lists where each stands (`masks`).
+ */
+import type { Context, Headers, Mask, OutgoingRequestRecord } from '../record.js'
+import { maskBody } from './body.js'
+import { findSecrets, type Detector } from './detectors.js'
+import { parseForm } from './form.js'
+import { maskHeaders } from './headers.js'
+import { MaskSession, pointer } from './session.js'
+import { maskUrl, splitUrl } from './url.js'
+import { dict } from '../dict.js'
+
+export interface RecordMasking {
+  readonly ruleFor: (name: string) => string | null
+  readonly alwaysMasked: ReadonlySet<string>
+  readonly detectors: readonly Detector[]
+  readonly marker: string
+  readonly nonce: string
+}
+
+/**
+ * Returns the record with every secret masked and `masks` filled in; `raw` holds parsed headers, the
+ * URL as sent and decoded bodies, and is not changed.
+ */
+export function maskRecord (raw: OutgoingRequestRecord, how: RecordMasking): OutgoingRequestRecord {
+  const s = new MaskSession(how.ruleFor, how.nonce)
+  s.oauth = isOAuth(raw)
+  const { url, query } = maskUrl(raw.url, s)
+  const request = { ...raw.request, headers: maskHeaders(raw.request.headers, how.alwaysMasked, s) }
+  if (request.body !== null) request.body = maskBody(request.body, request.contentType, s)
+  let response = raw.response
+  if (response !== null) {
+    // The redirect that carries an OAuth code back is masked while `code` is still a secret name.
+    response = { ...response, headers: maskHeaders(response.headers, how.alwaysMasked, s) }
+    s.oauth = false
+    if (response.body !== null) response.body = maskBody(response.body, response.contentType, s)
+  }
+  const record: OutgoingRequestRecord = {
+    ...raw,
+    url,
+    query,
+    request,
+    response,
+    error: raw.error && { ...raw.error },
+    context: raw.context && maskContext(raw.context, s) as Context,
+    masks: [],
+  }
+
+  if (how.detectors.length > 0) {
+    eachString(record, (text) => {
+      const found = findSecrets(text, how.detectors)
+      if (found.length === 0) return text
+      let out = ''
+      let copied = 0
+      for (const { start, end, detector } of found) {
+        s.addValue(text.slice(start, end), detector)
+        out += text.slice(copied, start) + s.valueMarker(detector)
+        copied = end
+      }
+      return out + text.slice(copied)
+    })
+  }
+  const masks: Mask[] = []
+  eachString(record, (text, field) => s.reveal(s.scrub(text), field, how.marker, masks))
+  record.masks = masks
+  return record
+}
+
+/**
+ * Where `marker` stands in a record that has no `masks` of its own: one stored before records listed
+ * them, or made by hand (seeded demo data, tests). Every occurrence counts, so text an upstream sent
+ * that looks like the marker is counted too: records the masker built do not need this.
+ */
+export function findMarkers (record: OutgoingRequestRecord, marker: string): Mask[] {
+  const masks: Mask[] = []
+  const copy = { ...record, request: { ...record.request }, response: record.response && { ...record.response }, error: record.error && { ...record.error } }
+  const encoded = encodeURIComponent(marker)
+  eachString(copy, (text, field) => {
+    const spans: Array<[number, number]> = []
+    for (const form of new Set([marker, encoded])) {
+      for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + form.length)) spans.push([at, at + form.length])
+    }
+    if (spans.length) masks.push({ field, by: 'name', rule: '?', spans: spans.sort((a, b) => a[0] - b[0]) })
+    return text
+  })
+  return masks
+}
+
+/**
+ * Calls `fn` on every string of the record that can hold a secret, and stores what it returns; the
+ * second argument is the string's JSON Pointer. The query is derived from the URL again afterwards.
+ */
+function eachString (r: OutgoingRequestRecord, fn: (text: string, field: string) => string): void {
+  r.url = fn(r.url, '/url')
+  r.path = fn(r.path, '/path')
+  const search = splitUrl(r.url).search
+  r.query = search === null ? dict() : parseForm(search)
+  r.request.headers = mapHeaders(r.request.headers, '/request/headers', fn)
+  if (r.request.body !== null) r.request.body = fn(r.request.body, '/request/body')
+  if (r.response !== null) {
+    r.response.statusText = fn(r.response.statusText, '/response/statusText')
+    r.response.headers = mapHeaders(r.response.headers, '/response/headers', fn)
+    if (r.response.body !== null) r.response.body = fn(r.response.body, '/response/body')
+  }
+  if (r.error !== null) r.error.message = fn(r.error.message, '/error/message')
+  if (r.context !== null) r.context = mapStrings(r.context, '/context', fn) as Context
+}
+
+function mapHeaders (headers: Headers, at: string, fn: (text: string, field: string) => string): Headers {
+  const out: Headers = dict()
+  for (const name of Object.keys(headers)) {
+    const value = headers[name]!
+    const field = at + pointer(name)
+    out[name] = Array.isArray(value)
+      ? value.map((v, i) => typeof v === 'string' ? fn(v, field + pointer(i)) : v)
+      : typeof value === 'string' ? fn(value, field) : value
+  }
+  return out
+}
+
+function mapStrings (value: unknown, at: string, fn: (text: string, field: string) => string): unknown {
+  if (typeof value === 'string') return fn(value, at)
+  if (Array.isArray(value)) return value.map((v, i) => mapStrings(v, at + pointer(i), fn))
+  if (value === null || typeof value !== 'object') return value
+  const out = dict<unknown>()
+  for (const key of Object.keys(value)) out[key] = mapStrings((value as Record<string, unknown>)[key], at + pointer(key), fn)
+  return out
+}
+
+/** Context keys go through the name rules like JSON keys: `{ authToken, user: { apiKey } }` is masked. */
+function maskContext (value: unknown, s: MaskSession): unknown {
+  if (Array.isArray(value)) return value.map((v) => maskContext(v, s))
+  if (value === null || typeof value !== 'object') return value
+  const out = dict<unknown>()
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key]
+    const rule = s.ruleFor(key)
+    if (rule === null || v === '' || v === null || v === undefined || typeof v === 'boolean') out[key] = maskContext(v, s)
+    else {
+      learnStrings(v, rule, s)
+      out[key] = s.marker(rule)
+    }
+  }
+  return out
+}
+
+function learnStrings (value: unknown, rule: string, s: MaskSession): void {
+  if (typeof value === 'string') s.secrets.add(value, rule)
+  else if (typeof value === 'number' || typeof value === 'bigint') s.secrets.add(String(value), rule)
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) learnStrings(v, rule, s)
+}
+
+/** An OAuth or OIDC authorisation or token call: its `code` parameter is the authorisation code. */
+const OAUTH_PATH = /\/(?:oauth2?|authorize|token|access_token|callback)(?:[/?#]|$)/i
+const OAUTH_PARAMS = /(?:^|[?&{",\s])"?(?:grant_type|redirect_uri|response_type|code_verifier|code_challenge|client_assertion)"?\s*[=:]/
+
+function isOAuth (r: OutgoingRequestRecord): boolean {
+  return OAUTH_PATH.test(r.path) || OAUTH_PARAMS.test(r.url) || (r.request.body !== null && OAUTH_PARAMS.test(r.request.body.slice(0, 4096)))
+}
