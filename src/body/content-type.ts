@@ -42,6 +42,23 @@ function parse (value: string): MediaType {
   }
 }
 
+/**
+ * The boundary parameter of a multipart Content-Type, or null. Read only when a multipart body is
+ * settled: every such body has a boundary of its own, so it is not worth a place in the cache.
+ */
+export function multipartBoundary (header: string | string[] | undefined | null): string | null {
+  const value = Array.isArray(header) ? header[0] : header
+  if (!value) return null
+  try {
+    return contentType.parse(value).parameters.boundary || null
+  } catch {
+    const match = LOOSE_BOUNDARY.exec(value)
+    return match?.[1] || match?.[2] || null
+  }
+}
+
+const LOOSE_BOUNDARY = /;\s*boundary\s*=\s*(?:"([^"]*)"|([^";\s]+))/i
+
 /** The first allowlist rule that matches: exact, `type/*`, or `type/*+suffix`. */
 export function matchContentType (type: string | null, rules: readonly ContentTypeRule[]): ContentTypeRule | null {
   if (!type) return null

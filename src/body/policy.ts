@@ -8,8 +8,9 @@ import type { ResolvedOptions } from '../options.js'
 import type { BodyRecord, Headers, OmittedReason } from '../record.js'
 import { decodeText, join, looksBinary } from './charset.js'
 import { BodyCollector, type BodyDecision } from './collector.js'
-import { matchContentType, parseContentType } from './content-type.js'
+import { matchContentType, multipartBoundary, parseContentType } from './content-type.js'
 import { contentCodings, decompress } from './decompress.js'
+import { summarizeMultipart } from './multipart.js'
 
 export type Policy = Pick<ResolvedOptions, 'saveBody' | 'maxContentLength' | 'contentTypes' | 'oversizeBody' | 'decompress'>
 
@@ -73,6 +74,12 @@ export function settle (
   const codings = policy.decompress ? contentCodings(headers['content-encoding']) : []
   const text = (bytes: Uint8Array, cut: boolean, remark: string | null): SettledBody => {
     if (bytes.length === 0 && cap === 0) return body(media.type, null, null, size, cutShort, 'too-large', remark)
+    // Files in a form become one line each, so one file's bytes do not make the fields 'binary'.
+    const boundary = media.type === 'multipart/form-data' ? multipartBoundary(headers['content-type']) : null
+    if (boundary !== null) {
+      const form = summarizeMultipart(bytes, boundary, media.charset ?? rule!.defaultEncoding)
+      return body(media.type, form.encoding, form.text, size, cut, null, join(remark, form.note))
+    }
     const decoded = decodeText(bytes, media.charset, rule!.defaultEncoding, cut)
     if (looksBinary(decoded.text)) return body(media.type, decoded.encoding, null, size, cutShort, 'binary', remark)
     return body(media.type, decoded.encoding, decoded.text, size, cut, null, join(remark, decoded.note))
