@@ -67,8 +67,20 @@ function requestUrl (req: Req): string {
   const path = req.path
   // Through an HTTP proxy the path is already the absolute URL.
   if (/^https?:\/\//i.test(path)) return path
-  const host = req.getHeader('host') ?? req.host
-  return `${req.protocol}//${host}${path}`
+  return `${req.protocol}//${authority(req)}${path}`
+}
+
+/**
+ * The Host header the request carries: Node sets it with the port unless the app set its own. Headers
+ * given to http.request as a raw array are written to `_header` at once and never enter the header map
+ * that getHeader reads, so there only the written block has them; `req.host` is the bare hostname.
+ * @see https://github.com/nodejs/node/blob/v20.19.0/lib/_http_client.js (`headersArray`)
+ */
+function authority (req: Req): string {
+  const set = header(req.getHeader('host'))
+  if (set) return set
+  const written = typeof req._header === 'string' ? findHeader(req._header, 'host') : undefined
+  return written || req.host
 }
 
 function watchSocket (req: Req, ex: Exchange, socket: Sock): void {
