@@ -142,6 +142,8 @@ export const DEFAULT_CONTENT_TYPES: readonly ContentTypeRule[] = Object.freeze([
   { pattern: 'application/xml', defaultEncoding: 'utf-8' },
   { pattern: 'application/*+xml', defaultEncoding: 'utf-8' },
   { pattern: 'application/x-www-form-urlencoded', defaultEncoding: 'utf-8' },
+  // Fields as text, masked by name like a form's; each file kept as one line, never its bytes (body/multipart.ts).
+  { pattern: 'multipart/form-data', defaultEncoding: 'utf-8' },
   { pattern: 'text/xml', defaultEncoding: 'iso-8859-1' },
   { pattern: 'text/*', defaultEncoding: 'utf-8' },
 ].map((r) => Object.freeze(r)))

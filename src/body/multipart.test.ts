@@ -175,7 +175,12 @@ describe('summarizeMultipart', () => {
 })
 
 describe('settle: multipart/form-data', () => {
-  const policy = resolveOptions({ contentTypes: [...DEFAULT_CONTENT_TYPES, 'multipart/form-data'], maxContentLength: 100_000 })
+  const policy = resolveOptions({ maxContentLength: 100_000 })
+
+  it('is on the default allowlist', () => {
+    assert.ok(DEFAULT_CONTENT_TYPES.some((r) => r.pattern === 'multipart/form-data'))
+    assert.equal(createDecider(policy)('multipart/form-data; boundary=x').decision.omitted, null)
+  })
 
   async function settled (bytes: Uint8Array, headers: Record<string, string>, cap = policy.maxContentLength): Promise<SettledBody> {
     const p = { ...policy, maxContentLength: cap }
