@@ -117,16 +117,17 @@ export function createMasker (config: Partial<MaskConfig> = {}): Masker {
     record (record) {
       try {
         return maskRecord(record, how)
-      } catch {
-        return failClosed(record, resolved.marker)
+      } catch (err) {
+        return failClosed(record, resolved.marker, err)
       }
     },
   }
 }
 
 /** Every text field replaced: a record that says what happened, and nothing that masking did not see. */
-function failClosed (r: OutgoingRequestRecord, marker: string): OutgoingRequestRecord {
-  const body = <B extends { headers: object, body: string | null }>(b: B): B => ({ ...b, headers: {}, body: b.body === null ? null : marker })
+function failClosed (r: OutgoingRequestRecord, marker: string, err: unknown): OutgoingRequestRecord {
+  const note = `masking failed, so the recorder kept no text of this exchange: ${(err as Error)?.message ?? err}`
+  const body = <B extends { headers: object, body: string | null }>(b: B): B => ({ ...b, headers: {}, body: b.body === null ? null : marker, note })
   return {
     ...r,
     url: marker,
