@@ -137,9 +137,11 @@ describe('summarizeMultipart', () => {
     assert.ok(cutFiles >= 10)
   })
 
-  it('keeps a preamble and an epilogue that are text', () => {
+  it('keeps a preamble and an epilogue that are text, and gives the size of one that is not', () => {
     const body = utf8('This is a preamble.\r\n--b\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--b--\r\nepilogue\r\n')
     assert.deepEqual(summarizeMultipart(body, 'b', 'utf-8'), { text: latin1(body), encoding: 'utf-8', note: null })
+    const binary = Buffer.concat([Buffer.from('--b\r\n\r\n1\r\n--b--\r\n'), Buffer.from(PNG)])
+    assert.equal(summarizeMultipart(binary, 'b', 'utf-8').text, `--b\r\n\r\n1\r\n--b--\r\n[${PNG.length} bytes that are not text]\r\n`)
   })
 
   it('reads a body whose boundary is not the Content-Type\'s with its own, and says so', () => {

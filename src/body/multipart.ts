@@ -48,7 +48,7 @@ function summarize (bytes: Uint8Array, boundary: string, encoding: string): Mult
     layout = own === null ? null : scanMultipart(raw, own)
     if (layout !== null) notes.add(`no line "--${boundary}" as the Content-Type says: read with the body's own boundary "${own}"`)
   }
-  if (layout === null || layout.parts.length === 0 && !layout.closed) {
+  if (layout === null) {
     return { text: unread(buf.length), encoding: label, note: `not read as multipart: no boundary line "--${boundary}" found` }
   }
 
@@ -59,14 +59,15 @@ function summarize (bytes: Uint8Array, boundary: string, encoding: string): Mult
   let headers: PartHeaders | null = null
   for (const part of layout.parts) {
     index++
-    headers = readPartHeaders(structure(part.headers, part.content === -1 ? part.end : part.content))
+    const block = structure(part.headers, part.content === -1 ? part.end : part.content)
+    headers = readPartHeaders(block)
     if (part.content === -1) continue
     const content = buf.subarray(part.content, part.end)
-    text += structure(copied, part.content) + contentText(content, headers, label, part.cut, describe(headers, index), notes)
+    text += structure(copied, part.headers) + block + contentText(content, headers, label, part.cut, describe(headers, index), notes)
     copied = part.end
   }
-  // The last line break, the closing boundary and an epilogue; or what a cut left.
-  text += layout.closed ? readable(buf.subarray(copied), label) : structure(copied, buf.length)
+  // The last line break and the closing boundary, or what a cut left; then an epilogue.
+  text += structure(copied, layout.epilogue) + readable(buf.subarray(layout.epilogue), label)
 
   if (layout.parts.at(-1)?.cut) {
     const inHeaders = layout.parts.at(-1)!.content === -1 ? ' in its headers' : ''
@@ -96,7 +97,7 @@ function contentText (
   return `${line} size=${content.length} bytes${cut ? ', cut off' : ''}]`
 }
 
-/** A preamble, or the closing boundary with an epilogue: text unless they are bytes (then their size). */
+/** A preamble or an epilogue: text unless they are bytes (then their size). */
 function readable (bytes: Uint8Array, label: string): string {
   if (bytes.length === 0) return ''
   const { text } = decodeText(bytes, label, 'utf-8', false)

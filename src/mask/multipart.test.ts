@@ -155,8 +155,10 @@ describe('scanMultipart', () => {
         { line: 10, headers: 15, content: 23, end: 24, cut: true },
       ],
       closed: false,
+      epilogue: 24,
     })
     assert.deepEqual(scanMultipart('--b\r\nA: 1\r\n\r\nx\r\n--b-', 'b')?.closed, true)
+    assert.deepEqual(scanMultipart('--b\r\n\r\nx\r\n--b--\r\nepilogue', 'b')?.epilogue, 17)
     assert.equal(scanMultipart('no boundary', 'b'), null)
   })
 

@@ -27,6 +27,8 @@ export interface MultipartLayout {
   parts: PartSpan[]
   /** the closing boundary (`--boundary--`) was found */
   closed: boolean
+  /** where the epilogue starts: after the closing boundary's line; the end of the text when there is none */
+  epilogue: number
 }
 
 /** What a part's headers say; values as decoded from their quoted form. */
@@ -128,11 +130,14 @@ export function scanMultipart(text: string, boundary: string): MultipartLayout |
   if (first === -1) return null
   const parts: PartSpan[] = []
   let closed = false
+  let epilogue = text.length
   for (let line = first; ;) {
     const after = line + delimiter.length
     // `--boundary--` closes the body; so does a closing line cut after its first dash.
     if (text.charCodeAt(after) === DASH && (text.charCodeAt(after + 1) === DASH || after + 1 === text.length)) {
       closed = true
+      const lineEnd = text.indexOf('\n', after)
+      if (lineEnd !== -1) epilogue = lineEnd + 1
       break
     }
     const lineEnd = text.indexOf('\n', after)
@@ -145,7 +150,7 @@ export function scanMultipart(text: string, boundary: string): MultipartLayout |
     if (cut) break
     line = next
   }
-  return { first, parts, closed }
+  return { first, parts, closed, epilogue }
 }
 
 /**
@@ -157,20 +162,27 @@ export function readPartHeaders(block: string): PartHeaders {
   const result: PartHeaders = { name: null, filename: null, contentType: null }
   let seenDisposition = false
   // Unfold obsolete continuation lines first, so a folded value is read whole.
-  for (const line of block.replace(/\r?\n[ \t]+/g, ' ').split('\n')) {
-    const colon = line.indexOf(':')
-    if (colon <= 0) continue
-    const field = line.slice(0, colon).trim().toLowerCase()
-    const value = line.slice(colon + 1).trim()
-    if (field === 'content-disposition' && !seenDisposition) {
-      seenDisposition = true
-      readDisposition(value, result)
-    } else if (field === 'content-type' && result.contentType === null) {
-      result.contentType = value
+  const text = FOLDED.test(block) ? block.replace(FOLDS, ' ') : block
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf('\n', start)
+    if (end === -1) end = text.length
+    const colon = text.indexOf(':', start)
+    if (colon > start && colon < end) {
+      const field = text.slice(start, colon).trim().toLowerCase()
+      if (field === 'content-disposition' && !seenDisposition) {
+        seenDisposition = true
+        readDisposition(text.slice(colon + 1, end).trim(), result)
+      } else if (field === 'content-type' && result.contentType === null) {
+        result.contentType = text.slice(colon + 1, end).trim()
+      }
     }
+    start = end + 1
   }
   return result
 }
+
+const FOLDED = /\n[ \t]/
+const FOLDS = /\r?\n[ \t]+/g
 
 function readDisposition(value: string, into: PartHeaders): void {
   let name: string | null = null
