@@ -111,7 +111,7 @@ export function findBoundary(text: string): string | null {
     candidates++
     const boundary = text.slice(start, end)
     if (findDelimiter(text, `--${boundary}`, end) !== -1) return boundary
-    // A closing line alone (`--b--`) names the boundary without its two dashes.
+    // Not seen again: a text cut inside its first part, or a candidate in a preamble.
     fallback ??= boundary
   }
   return fallback
