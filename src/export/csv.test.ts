@@ -74,6 +74,8 @@ describe('csv', () => {
       context: '{"requestId":"r-42"}',
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       spanId: '00f067aa0ba902b7',
+      // makeRecord's masks, found from the marker: the rules were not kept, so the count alone.
+      masked: '3',
     })
     const row = rows[1]!
     assert.deepEqual([row.ttfbMs, row.status, row.statusText, row.responseSize, row.responseContentType, row.context, row.traceId],
@@ -116,6 +118,36 @@ describe('csv', () => {
     assert.equal(text.split('=cmd()').length - 1, 2)
     // No cell the spreadsheet would read starts with a formula character.
     for (const cell of Object.values(row)) assert.doesNotMatch(cell, /^[=+\-@\t\r]/)
+  })
+
+  it('says in the masked column how many values were masked and by which rules', async () => {
+    const url = 'https://api.example.com/v1/items/***hidden***?token=***hidden***&page=2'
+    const masked = makeRecord({
+      url,
+      path: '/v1/items/***hidden***',
+      request: { headers: { authorization: 'Bearer ***hidden***' }, body: '{"apiKey":"***hidden***","n":1}' },
+      response: null,
+      error: { name: 'Error', code: null, message: 'bad JWT ***hidden***', phase: 'connect' },
+      masks: [
+        { field: '/url', by: 'value', rule: 'jwt', spans: [[33, 45]] },
+        { field: '/url', by: 'name', rule: 'token', spans: [[52, 64]] },
+        // the path repeats the URL's: not counted again
+        { field: '/path', by: 'value', rule: 'jwt', spans: [[10, 22]] },
+        { field: '/query/token', by: 'name', rule: 'token', spans: [[0, 12]] },
+        { field: '/request/headers/authorization', by: 'name', rule: 'authorization', spans: [[7, 19]] },
+        { field: '/request/body', by: 'name', rule: 'api key', spans: [[11, 23]] },
+        { field: '/error/message', by: 'value', rule: 'jwt', spans: [[8, 20]] },
+      ],
+    })
+    const none = makeRecord({ url: 'https://api.example.com/', query: {}, request: { headers: {} }, response: { headers: {} }, context: { note: 'no ***hidden*** here' }, masks: [] })
+    const legacy = makeRecord()
+    delete (legacy as Partial<OutgoingRequestRecord>).masks
+    const { rows } = await csv([masked, none])
+    assert.equal(rows[0]!.masked, '5: jwt, token, authorization, api key')
+    assert.equal(rows[1]!.masked, '0', 'a marker the record does not list is no mask')
+    // A record stored before records listed masks: the marker is counted where it stands.
+    assert.equal(csvRow(legacy).trimEnd().split(',').at(-1), '3')
+    assert.equal(CSV_COLUMNS.at(-1), 'masked')
   })
 
   it('keeps the numbers it writes as numbers, negative ones included', () => {

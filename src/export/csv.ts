@@ -1,10 +1,13 @@
 import type { OutgoingRequestRecord } from '../record.js'
 import { encodeChunks, type Encoder } from './chunks.js'
+import { masksOf, maskSummary } from './masks.js'
 
 /**
  * CSV (RFC 4180) for spreadsheets: a header row, then one row per record, CRLF line ends. A field
  * is quoted when it holds `,`, `"`, CR or LF, and inner quotes are doubled. Absent values (null)
  * are empty fields. Headers and bodies are not columns; the NDJSON and HAR exports carry them.
+ * The last column, `masked`, says how many values the recorder masked and by which rules
+ * (`3: token, api key, jwt`; `0` when none): a `***hidden***` in a cell is a mask only if it counts.
  *
  * Formula injection (OWASP "CSV Injection", https://owasp.org/www-community/attacks/CSV_Injection):
  * spreadsheet apps run a cell that starts with `=`, `+`, `-` or `@` (or a tab or CR before one) as
@@ -22,16 +25,17 @@ type Cell = string | number | null
 export const CSV_COLUMNS = [
   'id', 'startedAt', 'durationMs', 'ttfbMs', 'client', 'method', 'host', 'path', 'url', 'status',
   'statusText', 'errorCode', 'errorMessage', 'requestSize', 'responseSize', 'requestContentType',
-  'responseContentType', 'chainId', 'context', 'traceId', 'spanId',
+  'responseContentType', 'chainId', 'context', 'traceId', 'spanId', 'masked',
 ] as const
 
-/** The cells of one record, in CSV_COLUMNS order; `context` as JSON. */
+/** The cells of one record, in CSV_COLUMNS order; `context` as JSON, `masked` as maskSummary writes it. */
 function cells (r: OutgoingRequestRecord): Cell[] {
   return [
     r.id, r.startedAt, r.durationMs, r.ttfbMs, r.client, r.method, r.host, r.path, r.url,
     r.response?.status ?? null, r.response?.statusText ?? null, r.error?.code ?? null, r.error?.message ?? null,
     r.request.size, r.response?.size ?? null, r.request.contentType, r.response?.contentType ?? null,
     r.chainId, r.context === null ? null : JSON.stringify(r.context), r.traceId, r.spanId,
+    maskSummary(masksOf(r)),
   ]
 }
 

@@ -101,6 +101,38 @@ describe('har', () => {
     assert.equal(entry._traceId, '4bf92f3577b34da6a3ce929d0e0e4736')
     assert.equal(entry._spanId, '00f067aa0ba902b7')
     for (const absent of ['_chainId', '_error']) assert.equal(absent in entry, false, absent)
+    assert.deepEqual(entry._masks, record.masks)
+    assert.equal(entry.comment, '3 values masked by the recorder; _masks lists where.')
+  })
+
+  it('puts the masks on each entry as _masks, and says in the comment how many values were masked', async () => {
+    const body = '{"user":"ann","password":"***hidden***","note":"***hidden***"}'
+    const masked = makeRecord({
+      method: 'POST',
+      request: { headers: { authorization: 'Bearer ***hidden***' }, contentType: 'application/json', body },
+      masks: [
+        { field: '/url', by: 'name', rule: 'api key', spans: [[41, 53]] },
+        { field: '/request/headers/authorization', by: 'name', rule: 'authorization', spans: [[7, 19]] },
+        // `note` holds the marker text as the upstream sent it: no mask, not counted
+        { field: '/request/body', by: 'name', rule: 'password', spans: [[26, 38]] },
+      ],
+    })
+    const one = makeRecord({ url: 'https://api.example.com/?code=***hidden***', query: { code: '***hidden***' }, request: { headers: {} }, response: { headers: {} }, masks: [{ field: '/url', by: 'value', rule: 'jwt', spans: [[30, 42]] }] })
+    const none = makeRecord({ masks: [] })
+    const legacy = makeRecord()
+    delete (legacy as Partial<OutgoingRequestRecord>).masks
+    const [a, b, c, d] = (await har([masked, one, none, legacy])).log.entries
+    assert.deepEqual(a._masks, masked.masks)
+    assert.equal(a.comment, '3 values masked by the recorder (api key, authorization, password); _masks lists where.')
+    // Each span stands on a marker in the record's field that the entry shows.
+    assert.equal(a.request.url.slice(41, 53), '***hidden***')
+    assert.equal(a.request.postData.text.slice(26, 38), '***hidden***')
+    assert.equal(b.comment, '1 value masked by the recorder (jwt); _masks lists where.')
+    assert.deepEqual(c._masks, [])
+    assert.equal('comment' in c, false)
+    // A record stored without masks: the marker is where they are.
+    assert.deepEqual(d._masks, makeRecord().masks)
+    assert.equal(d.comment, '3 values masked by the recorder; _masks lists where.')
   })
 
   it('maps a request body, repeated query parameters and body remarks', async () => {

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module'
-import type { BodyRecord, ErrorRecord, Headers, OutgoingRequestRecord, ResponseRecord } from '../record.js'
+import type { BodyRecord, ErrorRecord, Headers, Mask, OutgoingRequestRecord, ResponseRecord } from '../record.js'
 import { encodeChunks, type Encoder } from './chunks.js'
 import { requestCookies, responseCookies, type HarCookie } from './cookies.js'
+import { maskCount, maskRules, masksOf } from './masks.js'
 
 /**
  * HAR 1.2 (http://www.softwareishard.com/blog/har-12-spec/): one JSON document that browsers'
@@ -10,7 +11,11 @@ import { requestCookies, responseCookies, type HarCookie } from './cookies.js'
  *
  * What HAR has no field for is kept in custom fields, which the spec requires to start with `_`:
  * - on the entry: `_id`, `_client` (always); `_chainId`, `_context`, `_traceId`, `_spanId` when not
- *   null; `_error` ({ name, code, message, phase }) when the exchange failed.
+ *   null; `_error` ({ name, code, message, phase }) when the exchange failed; `_masks` (always):
+ *   the record's `masks`, each a JSON Pointer into the record (not into the HAR entry), the rule
+ *   and the spans of the markers in that string. When there are any, the entry's `comment` says
+ *   how many values the recorder masked, so that a viewer that shows no custom field still tells
+ *   a masked value from one an upstream sent.
  * - on the request and the response: `_truncated` (only when true), `_omitted` and `_note` (when
  *   not null), from the record's body fields.
  *
@@ -60,6 +65,7 @@ export interface HarEntry {
   response: HarResponse
   cache: Record<string, never>
   timings: { send: number, wait: number, receive: number }
+  comment?: string
   _id: string
   _client: string
   _chainId?: string
@@ -67,6 +73,7 @@ export interface HarEntry {
   _traceId?: string
   _spanId?: string
   _error?: ErrorRecord
+  _masks: Mask[]
 }
 
 export interface HarOptions {
@@ -82,6 +89,8 @@ export interface HarOptions {
 export function harEntry (record: OutgoingRequestRecord): HarEntry {
   const { request, response } = record
   const wait = record.ttfbMs ?? record.durationMs
+  const masks = masksOf(record)
+  const count = maskCount(masks)
   const entry: HarEntry = {
     startedDateTime: record.startedAt,
     time: record.durationMs,
@@ -100,8 +109,10 @@ export function harEntry (record: OutgoingRequestRecord): HarEntry {
     response: response ? harResponse(response) : noResponse(),
     cache: {},
     timings: { send: 0, wait, receive: Math.max(0, record.durationMs - wait) },
+    ...(count > 0 && { comment: maskComment(count, maskRules(masks)) }),
     _id: record.id,
     _client: record.client,
+    _masks: masks,
   }
   if (record.chainId !== null) entry._chainId = record.chainId
   if (record.context !== null) entry._context = record.context
@@ -109,6 +120,15 @@ export function harEntry (record: OutgoingRequestRecord): HarEntry {
   if (record.spanId !== null) entry._spanId = record.spanId
   if (record.error !== null) entry._error = record.error
   return entry
+}
+
+/**
+ * `3 values masked by the recorder (token, api key, jwt); _masks lists where.`
+ * @example
+ * maskComment(1, []) // '1 value masked by the recorder; _masks lists where.'
+ */
+export function maskComment (count: number, rules: readonly string[]): string {
+  return `${count} ${count === 1 ? 'value' : 'values'} masked by the recorder${rules.length ? ` (${rules.join(', ')})` : ''}; _masks lists where.`
 }
 
 function harResponse (response: ResponseRecord): HarResponse {

@@ -68,6 +68,21 @@ describe('exportRecords', () => {
     })
   }
 
+  it('gives a record stored without masks the masks its markers make, in every format', async () => {
+    const stored = makeRecord({ url: 'https://api.example.com/?key=[redacted]', query: { key: '[redacted]' }, request: { headers: {} }, response: { headers: {} } })
+    delete (stored as Partial<OutgoingRequestRecord>).masks
+    const expected = [{ field: '/url', by: 'name', rule: '?', spans: [[29, 39]] }]
+    const text = async (format: ExportFormat): Promise<string> => (await collect(exportRecords(from([stored]), format, { marker: '[redacted]', creatorVersion: '1' }))).join('')
+    assert.deepEqual(JSON.parse(await text('ndjson')).masks, expected)
+    assert.deepEqual(JSON.parse(await text('har')).log.entries[0]._masks, expected)
+    assert.equal((await text('csv')).trimEnd().split('\r\n')[1]!.split(',').at(-1), '1')
+    // The default marker finds none of these.
+    assert.deepEqual(JSON.parse((await collect(exportRecords(from([stored]), 'ndjson'))).join('')).masks, [])
+    // A record that lists its masks is written as it is.
+    const current = makeRecord()
+    assert.equal((await collect(exportRecords(from([current]), 'ndjson'))).join(''), ndjsonLine(current))
+  })
+
   it('passes creatorVersion to HAR', async () => {
     const text = (await collect(exportRecords(from([]), 'har', { creatorVersion: '7.0.0' }))).join('')
     assert.equal(JSON.parse(text).log.creator.version, '7.0.0')

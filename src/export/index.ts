@@ -1,6 +1,7 @@
 import type { OutgoingRequestRecord } from '../record.js'
 import { toCsv } from './csv.js'
 import { toHar } from './har.js'
+import { storedMarker, withMasks } from './masks.js'
 import { toNdjson } from './ndjson.js'
 
 /**
@@ -10,6 +11,9 @@ import { toNdjson } from './ndjson.js'
  * - ndjson: one record per line, exactly the record's shape (ndjson.ts)
  * - har: one HAR 1.2 document, for browsers' devtools and HAR viewers (har.ts)
  * - csv: RFC 4180 with a header row, defused against formula injection (csv.ts)
+ * Every format says where values were masked: the record's `masks` (NDJSON), `_masks` and a comment
+ * on each HAR entry, the CSV `masked` column. A record stored before records listed their masks
+ * gets them from the marker (masks.ts).
  */
 
 export type ExportFormat = 'ndjson' | 'har' | 'csv'
@@ -20,6 +24,11 @@ export const formats: readonly ExportFormat[] = Object.freeze(['ndjson', 'har', 
 export interface ExportOptions {
   /** The HAR `log.creator.version`; defaults to this package's version. */
   creatorVersion?: string
+  /**
+   * The marker that records stored without `masks` were masked with, to find their masks by; default
+   * the LOG_OUTGOING_REQUESTS_MASK_MARKER setting, else `***hidden***`.
+   */
+  marker?: string
 }
 
 /**
@@ -33,14 +42,21 @@ export function exportRecords (
   format: ExportFormat,
   options: ExportOptions = {},
 ): AsyncIterable<string> {
-  switch (format) {
-    case 'ndjson': return toNdjson(records)
-    case 'har': return toHar(records, options)
-    case 'csv': return toCsv(records)
-    default:
-      // A string from the command line can be anything, whatever the type says.
-      throw new TypeError(`unknown export format ${JSON.stringify(format)}: expected one of ${formats.join(', ')}`)
+  if (!formats.includes(format)) {
+    // A string from the command line can be anything, whatever the type says.
+    throw new TypeError(`unknown export format ${JSON.stringify(format)}: expected one of ${formats.join(', ')}`)
   }
+  const masked = withStoredMasks(records, options.marker ?? storedMarker())
+  switch (format) {
+    case 'ndjson': return toNdjson(masked)
+    case 'har': return toHar(masked, options)
+    case 'csv': return toCsv(masked)
+  }
+}
+
+/** The records, each with its masks (withMasks). Returning early closes the source. */
+async function * withStoredMasks (records: AsyncIterable<OutgoingRequestRecord>, marker: string): AsyncGenerator<OutgoingRequestRecord, void, undefined> {
+  for await (const record of records) yield withMasks(record, marker)
 }
 
 export { writeExport } from './write.js'

@@ -37,6 +37,17 @@ describe('ndjson', () => {
     assert.deepEqual(Object.keys(JSON.parse(ndjsonLine(record))), Object.keys(record))
   })
 
+  it('carries the masks as part of the record', () => {
+    const masks = [{ field: '/url', by: 'value' as const, rule: 'jwt', spans: [[41, 53]] as Array<[number, number]> }]
+    const record = makeRecord({ masks })
+    const line = JSON.parse(ndjsonLine(record))
+    assert.deepEqual(line.masks, masks)
+    assert.equal(line.url.slice(41, 53), '***hidden***')
+    // the marker text in the headers is listed by no mask here, and the line says so
+    assert.equal(line.request.headers.authorization, '***hidden***')
+    assert.equal(line.masks.length, 1)
+  })
+
   it('yields nothing for no records', async () => {
     assert.deepEqual(await collect(toNdjson(from([]))), [])
   })

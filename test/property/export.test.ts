@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process'
 import fc from 'fast-check'
 import { harEntry } from '../../src/export/har.js'
 import { CSV_COLUMNS, csvRow } from '../../src/export/csv.js'
+import { maskSummary } from '../../src/export/masks.js'
 import { COPY_FORMATS, copyAs } from '../../src/ui/copy-as.js'
 import type { Headers, OutgoingRequestRecord } from '../../src/record.js'
 import { dict } from '../../src/dict.js'
@@ -153,6 +154,7 @@ function csvCells (r: OutgoingRequestRecord): Array<string | number | null> {
     r.response?.status ?? null, r.response?.statusText ?? null, r.error?.code ?? null, r.error?.message ?? null,
     r.request.size, r.response?.size ?? null, r.request.contentType, r.response?.contentType ?? null,
     r.chainId, r.context === null ? null : JSON.stringify(r.context), r.traceId, r.spanId,
+    maskSummary(r.masks),
   ]
 }
 
