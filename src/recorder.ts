@@ -115,11 +115,14 @@ export class Recorder extends EventEmitter<RecorderEvents> {
         url: options.database,
         saveToDb: options.dbSave,
         saveBody: options.saveBody,
+        maxContentLength: options.maxContentLength,
+        oversizeBody: options.oversizeBody,
         ...options.writer,
         store: { migrate: options.migrate, partition: options.partition, resetAfterMinutes: options.resetDbSaveAfter },
         onError: (err) => this.fail(err),
-        // The switches that change what is captured: saveBody 'yes' keeps bodies that the options would
-        // not, and a maxContentLength override. (saveBody 'no' only strips them from saved records.)
+        // The switches that change what is captured from now on: saveBody 'yes' keeps bodies that the
+        // options would not, and a maxContentLength override. (saveBody 'no', and a smaller cap for bodies
+        // collected before, are applied by the writer to what it saves: sinks/restrict.ts.)
         onConfig: (config) => {
           this.decide = createDecider({
             ...policy,

@@ -9,20 +9,24 @@
  *   narrowed down by halving the batch; a record that fails on its own three times is dropped and
  *   counted (`stats().failed`), so one bad record never blocks the rest (the reference retries such
  *   a batch forever).
- * - Runtime switches (saveToDb, saveBody) are read from the database through a short cache; when they
- *   cannot be read, the recorder's options apply.
+ * - Runtime switches (saveToDb, saveBody, maxContentLength) are read from the database before the first
+ *   record is decided: records wait in the queue until that read has answered, then are written or
+ *   dropped by the switches in force, with the stored body switches applied (restrict.ts). After
+ *   that, through a cache of `configCacheMs`. When they cannot be read, the recorder's options apply,
+ *   and onError says so once.
  * - The queue is written out before a process that ends by itself exits (`beforeExit`) and on
  *   `recorder.close()`, which the recorder also calls on SIGTERM and SIGINT when the app does not
  *   handle them (src/signals.ts). What is still queued at a SIGKILL or `process.exit()` is lost (see
  *   docs/operations.md).
  */
 import type { OutgoingRequestRecord } from '../record.js'
-import { DEFAULT_CONFIG, type RuntimeConfig } from '../store/config.js'
-import { toRow } from '../store/rows.js'
+import type { RuntimeConfig } from '../store/config.js'
+import { fromRow, toRow } from '../store/rows.js'
 import type { StoreOptions } from '../store/store.js'
+import { RuntimeSwitches } from '../store/switches.js'
 import { within, type WriterStore } from '../store/thread.js'
 import { parseDatabaseUrl, redactUrl } from '../store/url.js'
-import { withoutBodies } from './format.js'
+import { restrict, savePolicy, type SavePolicy } from './restrict.js'
 import type { Sink } from './types.js'
 
 type Row = ReturnType<typeof toRow>
@@ -58,6 +62,10 @@ export interface DatabaseSinkOptions extends WriterOptions {
   saveToDb: boolean
   /** the saveBody switch's 'default' */
   saveBody: boolean
+  /** the cap the recorder collects bodies with; a smaller stored override is applied when saving. Default: none */
+  maxContentLength?: number
+  /** what a body over a stored smaller cap becomes when saved; default 'truncate' */
+  oversizeBody?: 'truncate' | 'omit'
   store?: StoreOptions
   onError: (error: Error) => void
   /** called with the runtime switches whenever a read finds them changed */
@@ -113,9 +121,8 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
   /** set when close() gave up: the writer stops, and what is left is dropped */
   let abandoned = false
   let wake: (() => void) | null = null
-  let config: RuntimeConfig = { ...DEFAULT_CONFIG }
-  let configReadAt = -Infinity
-  let configReading = false
+  /** rows at the head of the queue taken before the first read of the switches answered, not yet decided */
+  let undecided = 0
   let overflowing = false
   let lastReport = ''
 
@@ -145,34 +152,54 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     return opening
   }
 
-  /** The switches in force, from the cache; a stale cache is refreshed in the background. */
-  function switches (): { save: boolean, body: boolean } {
-    if (performance.now() - configReadAt > configCacheMs && !configReading) refreshConfig()
-    const save = config.saveToDb === 'default' ? options.saveToDb : config.saveToDb === 'yes'
-    const body = config.saveBody === 'default' ? options.saveBody : config.saveBody === 'yes'
-    return { save, body }
+  const defaults = {
+    saveToDb: options.saveToDb,
+    saveBody: options.saveBody,
+    maxContentLength: options.maxContentLength ?? Infinity,
+    oversizeBody: options.oversizeBody ?? 'truncate',
+  } as const
+  const switches = new RuntimeSwitches({
+    read: () => open().then((s) => s.getConfig()),
+    cacheMs: configCacheMs,
+    onChange: (config) => {
+      try {
+        options.onConfig?.(config)
+      } catch (err) {
+        report(`applying the runtime switches failed: ${(err as Error)?.message ?? err}`, err)
+      }
+    },
+    onUnreadable: (err) => report(`cannot read the runtime switches (${(err as Error)?.message ?? err}); the recorder's options apply until they can be read`, err),
+  })
+
+  /** The policy in force, or null while the first read of the switches has not answered. */
+  function policy (): SavePolicy | null {
+    const config = switches.current()
+    return config && savePolicy(config, defaults)
   }
 
-  function refreshConfig (): void {
-    configReading = true
-    open().then((s) => s.getConfig()).then((c) => {
-      const changed = JSON.stringify({ ...c, updatedAt: null, resetAt: null }) !== JSON.stringify({ ...config, updatedAt: null, resetAt: null })
-      config = c
-      if (changed) {
-        try {
-          options.onConfig?.(c)
-        } catch (err) {
-          report(`applying the runtime switches failed: ${(err as Error)?.message ?? err}`, err)
-        }
+  /** Decides the rows that waited for the first read of the switches: dropped, kept, or kept with less. */
+  function decideWaiting (): void {
+    if (!undecided) return
+    const p = policy()
+    if (!p) return
+    const head = queue.slice(0, undecided)
+    const kept: Row[] = []
+    for (const row of head) {
+      queuedBytes -= memory(row)
+      if (!p.save) {
+        counts.skipped++
+        continue
       }
-    }, () => {
-      // Unreadable: the recorder's options apply until it can be read.
-      config = { ...DEFAULT_CONFIG }
-    }).finally(() => {
-      configReading = false
-      configReadAt = performance.now()
-    })
+      const record = p.body && p.cap === null ? null : fromRow(row)
+      const out = record === null ? row : rowOf(record, p)
+      kept.push(out)
+      queuedBytes += memory(out)
+    }
+    queue = kept.concat(queue.slice(undecided))
+    undecided = 0
   }
+
+  const rowOf = (record: OutgoingRequestRecord, p: SavePolicy): Row => toRow(restrict(record, p, defaults.oversizeBody))
 
   function arm (): void {
     if (timer || closed) return
@@ -198,6 +225,8 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     const alive = setInterval(() => {}, 1 << 30)
     try {
       let delay = 0
+      if (undecided) await switches.ready()
+      decideWaiting()
       while (queue.length && !abandoned) {
         if (delay) await pause(delay)
         if (abandoned) return
@@ -284,6 +313,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
   function consume (n: number): void {
     for (let i = 0; i < n; i++) queuedBytes -= memory(queue[i]!)
     queue = queue.slice(n)
+    undecided = Math.max(0, undecided - n)
   }
 
   /** The same failure again and again is reported once until a write succeeds. */
@@ -353,18 +383,21 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
         counts.dropped++
         return
       }
-      const { save, body } = switches()
-      if (!save) {
+      const p = policy()
+      if (p && !p.save) {
         counts.skipped++
         return
       }
       // A full queue drops the record before serializing it: under overload, that work and its garbage
       // would be the largest cost (bench:ingest: RSS 387 MB at 10x overload when serialized first).
       if (queue.length >= maxQueue || queuedBytes >= maxQueueBytes) return overflow()
-      const row = toRow(body ? record : withoutBodies(record))
+      // Before the switches are known the row is kept whole, and decided when they are (decideWaiting).
+      const row = p ? rowOf(record, p) : toRow(record)
       if (queuedBytes + memory(row) > maxQueueBytes) return overflow()
       overflowing = false
       queue.push(row)
+      // Decided as soon as the read answers, so that what the switches drop does not wait for a write.
+      if (!p && ++undecided === 1) void switches.ready().then(decideWaiting)
       queuedBytes += memory(row)
       if (queue.length >= batchSize) void pump()
       else arm()

@@ -61,13 +61,12 @@ for (const dialect of DIALECTS) {
       try {
         const host = `switch-${dialect}.example`
         await store.setConfig({ saveToDb: 'no' })
-        sink.write(makeRecord({ host })) // read before the first config read completes: the options apply
+        sink.write(makeRecord({ host })) // before the first read of the switches: it waits for them
         await sink.flush()
-        await until(async () => { sink.write(makeRecord({ host: 'probe.example' })); await sink.flush(); return sink.stats().skipped > 0 })
-        const skippedBefore = sink.stats().skipped
+        assert.deepEqual([sink.stats().skipped, sink.stats().written, await store.count({ host })], [1, 0, 0])
         sink.write(makeRecord({ host }))
         await sink.flush()
-        assert.equal(sink.stats().skipped, skippedBefore + 1)
+        assert.equal(sink.stats().skipped, 2)
         await store.setConfig({ saveToDb: 'default', saveBody: 'no' })
         await until(async () => { sink.write(makeRecord({ host: 'probe2.example' })); await sink.flush(); return (await store.list({ host: 'probe2.example' }, { limit: 1 })).items.length > 0 && (await store.get((await store.list({ host: 'probe2.example' }, { limit: 1 })).items[0]!.id))!.response!.body === null })
         const stripped = makeRecord({ host })
@@ -89,6 +88,30 @@ for (const dialect of DIALECTS) {
       } finally {
         await store.setConfig({ saveToDb: 'default' })
         await off.close()
+      }
+    })
+
+    it('applies a stored saveBody no and a smaller maxContentLength to the records it was handed before it read them', async () => {
+      const host = `first-${dialect}.example`
+      const text = '{"items":[{"id":1,"name":"café ☕"}]}'
+      try {
+        await store.setConfig({ saveBody: 'no' })
+        const sink = createDatabaseSink({ url: database.url, saveToDb: true, saveBody: true, maxContentLength: 1000, onError: (e) => { throw e } })
+        const stripped = makeRecord({ host, response: { body: text } })
+        sink.write(stripped)
+        await sink.close()
+        const saved = await store.get(stripped.id)
+        assert.deepEqual([saved!.response!.body, saved!.response!.omitted, saved!.response!.size], [null, 'disabled', stripped.response!.size])
+        assert.deepEqual(saved!.masks.filter((m) => m.field.endsWith('/body')), [], 'no mask points into a body that is gone')
+
+        await store.setConfig({ saveBody: 'default', maxContentLength: 12 })
+        const capped = createDatabaseSink({ url: database.url, saveToDb: true, saveBody: true, maxContentLength: 1000, onError: (e) => { throw e } })
+        const cut = makeRecord({ host, response: { body: text } })
+        capped.write(cut)
+        await capped.close()
+        assert.deepEqual([(await store.get(cut.id))!.response!.body, (await store.get(cut.id))!.response!.truncated], ['{"items":[{"', true])
+      } finally {
+        await store.setConfig({ saveBody: 'default', maxContentLength: null })
       }
     })
 
@@ -313,6 +336,17 @@ describe('the writer when things go wrong', () => {
     assert.equal(recorder.stats().dropped, 1)
     assert.match(errors.map((e) => e.message).join('\n'), /closed with 1 record\(s\) not written/)
     assert.doesNotMatch(errors.map((e) => e.message).join('\n'), /s3cret/)
+  })
+
+  it('when the switches cannot be read, the options apply to the records that waited for them, and onError says so once', async () => {
+    const errors: Error[] = []
+    const sink = createDatabaseSink({ url: 'postgres://postgres@127.0.0.1:1/none', saveToDb: false, saveBody: true, configCacheMs: 0, retryDelay: 10, closeTimeout: 300, onError: (e) => errors.push(e) })
+    for (let i = 0; i < 3; i++) sink.write(makeRecord())
+    await until(() => sink.stats().skipped === 3)
+    for (let i = 0; i < 3; i++) sink.write(makeRecord())
+    await until(() => sink.stats().skipped === 6)
+    await sink.close()
+    assert.equal(errors.filter((e) => /cannot read the runtime switches .*ECONNREFUSED.*the recorder's options apply/.test(e.message)).length, 1, errors.map((e) => e.message).join('\n'))
   })
 
   it('opens a new thread when its store\'s thread dies, and loses nothing', async () => {
