@@ -134,10 +134,11 @@ export const DEFAULT_DETECTORS: readonly Detector[] = Object.freeze([
     description: 'Payment card numbers: 13–19 digits, optionally grouped by single spaces or dashes, with a card issuer prefix and a valid Luhn checksum',
     // The whole run of digits must be the card: a run is digits joined by single spaces or dashes, so
     // no digit (or digit and separator) on either side, no letter next to it, no word joined to it by a
-    // dash (UUIDs, ids like 4111…-abc). Groups after the first have 3 digits or more, as on cards, so a
-    // date (2024-01-15) or a list of small numbers (4 8 15 16 23 42) is not one run. A card right after
-    // another number and one space ("2024-01-15 4111 …") is therefore not found.
-    pattern: new RegExp(`[2-6](?<=(?:(?<![A-Za-z0-9_]|[0-9][ -]|[A-Za-z_]-)|${ESCAPE_BEFORE})[2-6])[0-9]{2,18}(?:[ -][0-9]{3,18}){0,6}(?![A-Za-z0-9_]|[ -][0-9]|-[A-Za-z_])`, 'g'),
+    // dash (UUIDs, ids like 4111…-abc), and it does not start inside a percent escape (the 20 of %20).
+    // Groups after the first have 3 digits or more, as on cards, so a date (2024-01-15) or a list of
+    // small numbers (4 8 15 16 23 42) is not one run. A card right after another number and one space
+    // ("2024-01-15 4111 …") is therefore not found: masking a tenth of all such pairs would cost more.
+    pattern: new RegExp(`[2-6](?<=(?:(?<![A-Za-z0-9_%]|[0-9][ -]|[A-Za-z_]-|%[0-9A-Fa-f])|${ESCAPE_BEFORE})[2-6])[0-9]{2,18}(?:[ -][0-9]{3,18}){0,6}(?![A-Za-z0-9_]|[ -][0-9]|-[A-Za-z_])`, 'g'),
     validate: isCardNumber,
   }),
   define({
@@ -148,7 +149,7 @@ export const DEFAULT_DETECTORS: readonly Detector[] = Object.freeze([
   define({
     name: 'github-token',
     description: 'GitHub tokens: personal (ghp_, github_pat_), OAuth (gho_), app (ghu_, ghs_), refresh (ghr_)',
-    pattern: token('gh[pousr]_', '[A-Za-z0-9]{36,251}|github_pat_[A-Za-z0-9_]{50,251}'),
+    pattern: new RegExp(`${lead('gh[pousr]_')}[A-Za-z0-9]{36,251}${END}|${lead('github_pat_')}[A-Za-z0-9_]{50,251}${END}`, 'g'),
   }),
   define({
     name: 'gitlab-token',
@@ -322,14 +323,37 @@ export function findSecrets (text: string, detectors: readonly Detector[]): Foun
   return spans
 }
 
+/**
+ * Our own copy of each pattern, global, sticky-free and with indices (`d`), so that its lastIndex is
+ * ours alone; kept per pattern because building a RegExp costs more than scanning a short string.
+ */
+const copies = new WeakMap<RegExp, RegExp>()
+/** Copies being scanned with: a validate that calls findSecrets again gets a fresh copy. */
+const inUse = new WeakSet<RegExp>()
+
+function copyOf (pattern: RegExp): RegExp {
+  let copy = copies.get(pattern)
+  if (copy === undefined || inUse.has(copy)) {
+    copy = new RegExp(pattern.source, pattern.flags.replace(/[gyd]/g, '') + 'gd')
+    if (!copies.has(pattern)) copies.set(pattern, copy)
+  }
+  return copy
+}
+
 function scan (text: string, d: Detector): Found[] {
   const group = d.group ?? 0
-  // A copy of the pattern, so its lastIndex is ours alone (a validate could call findSecrets again).
-  let flags = d.pattern.flags.replace('y', '')
-  if (!flags.includes('g')) flags += 'g'
-  if (group > 0 && !flags.includes('d')) flags += 'd'
-  const re = new RegExp(d.pattern.source, flags)
   const name = String(d.name)
+  const re = copyOf(d.pattern)
+  inUse.add(re)
+  try {
+    re.lastIndex = 0
+    return matches(text, re, group, name, d.validate)
+  } finally {
+    inUse.delete(re)
+  }
+}
+
+function matches (text: string, re: RegExp, group: number, name: string, validate: Detector['validate']): Found[] {
   const found: Found[] = []
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     if (m[0].length === 0) re.lastIndex++
@@ -337,7 +361,7 @@ function scan (text: string, d: Detector): Found[] {
     if (at === undefined) continue
     const [start, end] = at
     if (end <= start) continue
-    if (d.validate !== undefined && d.validate(text.slice(start, end)) === false) continue
+    if (validate !== undefined && validate(text.slice(start, end)) === false) continue
     found.push({ start, end, detector: name })
   }
   return found
