@@ -2,8 +2,9 @@
  * Value detectors: secrets found by what they look like, whatever name they stand under (or none), in
  * any text of a record: header values, the URL and its path, bodies of any type, error messages.
  *
- * Every default pattern is written to scan in linear time: each starts with a literal or a lookbehind
- * that fails fast, and none nests a quantifier whose repetitions could match the same text two ways.
+ * Every default pattern is written to scan in linear time: each starts with a literal (or, for card
+ * numbers, a digit) and checks what precedes it by looking back, and none nests a quantifier whose
+ * repetitions could match the same text two ways.
  * The formats follow the public rule sets of secret scanners (gitleaks, GitHub secret scanning), written
  * anew here and kept to what can be told from ordinary data without a name nearby.
  */
@@ -44,7 +45,7 @@ const lead = (literal: string): string => `(?:${literal})(?<=${START}(?:${litera
 const token = (prefix: string, body: string): RegExp => new RegExp(`${lead(prefix)}(?:${body})${END}`, 'g')
 
 /**
- * Whether a credential after `Bearer`/`Basic` (or a loosely prefixed key) looks machine-made rather
+ * Whether a credential after `Bearer`/`Basic` looks machine-made rather
  * than like a word of prose: 8 characters or more, with a digit, or with an upper-case letter after the
  * first character next to lower-case ones ("Authentication" is a word, "dXNlcjpwYXNz" is not).
  */
