@@ -6,6 +6,8 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { pino } from 'pino'
 import { formatText, runWithContext, type Options, type OutgoingRequestRecord } from '../../src/index.js'
+import { maskCount } from '../../src/export/masks.js'
+import { MASK_STYLE } from '../../src/sinks/format.js'
 import { send } from '../fixtures/clients.js'
 import { PNG, startUpstream, type Upstream } from '../fixtures/upstream.js'
 import { Capture } from '../helpers/capture.js'
@@ -123,6 +125,79 @@ describe('console sink, json format', () => {
     // a body that was omitted anyway keeps its own reason
     assert.equal(parsed.find((r) => r.request.headers['x-case'] === 'png')!.response?.omitted, 'content-type')
     assert.equal(recordFor(records, 'post').request.body, BODY)
+  })
+})
+
+/** A POST with a secret in the URL, a header and the body, next to a field that holds the marker's text itself; the echo sends all back. */
+async function secrets (options: Options): Promise<OutgoingRequestRecord> {
+  const { records, errors } = await recording(options, () => send('fetch', {
+    method: 'POST',
+    url: `${upstream.http}/echo?api_key=s3cr3t-value-42&page=2`,
+    headers: { 'x-case': 'secrets', authorization: 'Bearer tok-abcdef123456', 'content-type': 'application/json' },
+    body: JSON.stringify({ password: 'pw-123456', note: '***hidden***' }),
+  }))
+  assert.deepEqual(errors, [])
+  assert.equal(records.length, 1)
+  return records[0]!
+}
+
+/** Runs `fn` with FORCE_COLOR set to `value`, as a terminal's user would (the sink reads it when it is made). */
+async function withForceColor<T> (value: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.env.FORCE_COLOR
+  process.env.FORCE_COLOR = value
+  try {
+    return await fn()
+  } finally {
+    if (before === undefined) delete process.env.FORCE_COLOR
+    else process.env.FORCE_COLOR = before
+  }
+}
+
+/** Every piece of the output in the mask style. */
+const markedPieces = (text: string): string[] => text.split(MASK_STYLE.on).slice(1).map((piece) => piece.slice(0, piece.indexOf(MASK_STYLE.off)))
+/** The spans in the fields the text layout prints with bodies: all but the path (the URL's again). */
+const shownSpans = (r: OutgoingRequestRecord): number => r.masks.filter((m) => m.field !== '/path').reduce((n, m) => n + m.spans.length, 0)
+
+describe('console sink, masks', () => {
+  it('in colour (a terminal), marks each masked span and not the marker text an app sent itself', async () => {
+    const stream = Object.assign(new Capture(), { isTTY: true })
+    const record = await withForceColor('1', () => secrets({ console: { stream, format: 'text' } }))
+    const text = stream.text
+    assert.ok(record.masks.length >= 4, JSON.stringify(record.masks))
+    assert.deepEqual(markedPieces(text), Array(shownSpans(record)).fill('***hidden***'))
+    // The request's own "note" holds the marker's text: printed plain, in the request body and in the echo.
+    assert.ok(text.includes('"note":"***hidden***"}'))
+    assert.ok(text.includes(`"password":"${MASK_STYLE.on}***hidden***${MASK_STYLE.off}"`))
+    assert.match(text.split('\n')[0]!, new RegExp(`\\(${maskCount(record.masks)} masked\\)`))
+    assert.equal(text, formatText(record, true, { colors: true }))
+  })
+
+  it('without colours, prints the marker as it is and says how many values are masked', async () => {
+    const stream = Object.assign(new Capture(), { isTTY: true })
+    const record = await withForceColor('0', () => secrets({ console: { stream, format: 'text' } }))
+    assert.equal(stream.text, formatText(record, true))
+    assert.equal(stream.text.includes('\x1b'), false)
+    const first = stream.text.split('\n')[0]!
+    assert.ok(first.endsWith(` (fetch) (${maskCount(record.masks)} masked)`), first)
+    assert.ok(maskCount(record.masks) >= 4)
+    // A stream that is no terminal has no colours, whatever FORCE_COLOR says.
+    const piped = new Capture()
+    const again = await withForceColor('1', () => secrets({ console: { stream: piped, format: 'text' } }))
+    assert.equal(piped.text, formatText(again, true))
+  })
+
+  it('json carries the masks as part of the record; without bodies, without the bodies\' masks', async () => {
+    const stream = new Capture()
+    const record = await secrets({ console: { stream, format: 'json' } })
+    const line = JSON.parse(stream.text) as OutgoingRequestRecord
+    assert.deepEqual(line.masks, record.masks)
+    assert.ok(line.masks.some((m) => m.field === '/request/headers/authorization'))
+
+    const stripped = new Capture()
+    const kept = await secrets({ console: { stream: stripped, format: 'json' }, emitBody: false })
+    const short = JSON.parse(stripped.text) as OutgoingRequestRecord
+    assert.ok(kept.masks.some((m) => m.field.endsWith('/body')))
+    assert.deepEqual(short.masks, kept.masks.filter((m) => !m.field.endsWith('/body')))
   })
 })
 
