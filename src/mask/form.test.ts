@@ -1,13 +1,9 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createMasker } from './index.js'
 import { maskForm, parseForm } from './form.js'
-import { SecretSet } from './secret-set.js'
+import { MARKER, plainMasking, recordingMasking } from './testing.js'
 
-const MARKER = '***hidden***'
-const masker = createMasker()
-const isSecretName = (name: string): boolean => masker.isSecretName(name)
-const mask = (text: string, secrets = new SecretSet()): string => maskForm(text, isSecretName, MARKER, secrets)
+const mask = (text: string, m = plainMasking()): string => maskForm(text, m)
 
 describe('maskForm', () => {
   it('masks the values of secret fields and keeps the rest byte-identical', () => {
@@ -16,7 +12,7 @@ describe('maskForm', () => {
   })
 
   it('returns the same text when nothing matches', () => {
-    const text = 'q=shoes&page=2'
+    const text = 'q=shoes&page=2&token_type=bearer&author=me'
     assert.equal(mask(text), text)
   })
 
@@ -26,21 +22,36 @@ describe('maskForm', () => {
 
   it('does not throw on bad percent escapes, in names or values', () => {
     assert.equal(mask('a%zz=1&token=%E0%A4%A&%=%'), `a%zz=1&token=${MARKER}&%=%`)
-    assert.equal(mask('pass%word=x'), `pass%word=${MARKER}`)
+    assert.equal(mask('%zz_password=x'), `%zz_password=${MARKER}`)
+  })
+
+  it('matches names by token, so `pass%word` (pass + word) is not a secret name (new: the old substring pattern masked it)', () => {
+    assert.equal(mask('pass%word=x&passenger=2&bypass=1'), 'pass%word=x&passenger=2&bypass=1')
   })
 
   it('keeps empty values and names without a value', () => {
     assert.equal(mask('token=&password&secret=='), `token=&password&secret=${MARKER}`)
   })
 
-  it('adds raw and decoded values to the secrets', () => {
-    const secrets = new SecretSet()
-    mask('token=a%2Bb+c123', secrets)
-    assert.equal(secrets.scrub('a%2Bb+c123 / a+b c123', MARKER), `${MARKER} / ${MARKER}`)
+  it('hands the rule to the marker', () => {
+    const m = { ...plainMasking(), marker: (rule: string) => `[${rule}]` }
+    assert.equal(maskForm('api_key=abc&pwd=x&key=y', m), 'api_key=%5Bapi%20key%5D&pwd=%5Bpwd%5D&key=%5B%3Dkey%5D')
+  })
+
+  it('adds raw and decoded values to the secrets, under their rule', () => {
+    const m = recordingMasking()
+    mask('token=a%2Bb+c123&password=hunter22', m)
+    assert.deepEqual(m.secrets.added, [['a%2Bb+c123', 'token'], ['a+b c123', 'token'], ['hunter22', 'password'], ['hunter22', 'password']])
+    assert.equal(m.secrets.scrub('a%2Bb+c123 / a+b c123 / hunter22', () => MARKER), `${MARKER} / ${MARKER} / ${MARKER}`)
   })
 
   it('percent-encodes a marker that would break the structure', () => {
-    assert.equal(maskForm('token=1&a=2', isSecretName, '[x&y]', new SecretSet()), 'token=%5Bx%26y%5D&a=2')
+    assert.equal(maskForm('token=1&a=2', plainMasking(undefined, '[x&y]')), 'token=%5Bx%26y%5D&a=2')
+  })
+
+  it('uses the rules it is given', () => {
+    const m = plainMasking((n) => (n === 'pin' ? 'pin' : null))
+    assert.equal(maskForm('pin=1234&password=x', m), `pin=${MARKER}&password=x`)
   })
 })
 

@@ -1,26 +1,34 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { createMasker } from './index.js'
 import { maskJson } from './json.js'
-import { SecretSet } from './secret-set.js'
+import { maskUrl } from './url.js'
+import { MARKER, plainMasking, recordingMasking } from './testing.js'
+import type { NameMasking } from './types.js'
 
-const MARKER = '***hidden***'
 const H = JSON.stringify(MARKER)
-const masker = createMasker()
-const isSecretName = (name: string): boolean => masker.isSecretName(name)
-const mask = (text: string, secrets = new SecretSet()): string => maskJson(text, isSecretName, MARKER, secrets)
+const mask = (text: string, m: NameMasking = plainMasking()): string => maskJson(text, m)
 
 describe('maskJson', () => {
   it('returns the same text when no key is secret', () => {
-    const text = '{ "a": [1, 2.5e3, true, null], "b": { "c": "d" } }'
+    const text = '{ "a": [1, 2.5e3, true, null], "b": { "c": "d" }, "token_type": "Bearer", "author": "x" }'
     assert.equal(mask(text), text)
   })
 
-  it('replaces strings, numbers, literals, objects and arrays whole', () => {
+  it('replaces strings, numbers, objects and arrays whole', () => {
     assert.equal(
-      mask('{"token":"abc","pin_key":1234,"secret":null,"auth":{"a":[1,{"b":2}]},"keys":[1,2],"x":1}'),
-      `{"token":${H},"pin_key":${H},"secret":${H},"auth":${H},"keys":${H},"x":1}`,
+      mask('{"token":"abc","pin_key":1234,"auth":{"a":[1,{"b":2}]},"secret_keys":[1,2],"x":1}'),
+      `{"token":${H},"pin_key":${H},"auth":${H},"secret_keys":${H},"x":1}`,
     )
+  })
+
+  it('keeps true, false and null under a secret name (new: they were masked; they hide nothing)', () => {
+    const text = '{"secret":null,"password":false,"token":true,"has_password":true}'
+    assert.equal(mask(text), text)
+  })
+
+  it('hands the rule to the marker', () => {
+    const m = { ...plainMasking(), marker: (rule: string) => `[${rule}]` }
+    assert.equal(mask('{"api_key":"a","X-Auth-Token":"b","key":"c"}', m), '{"api_key":"[api key]","X-Auth-Token":"[token]","key":"[=key]"}')
   })
 
   it('masks nested keys at any depth, in arrays of objects too', () => {
@@ -50,11 +58,12 @@ describe('maskJson', () => {
     )
   })
 
-  it('adds masked string values to the secrets, unescaped', () => {
-    const secrets = new SecretSet()
-    mask('{"token":"ab\\u0063d\\"e","pin_key":98765,"secret":""}', secrets)
-    assert.equal(secrets.size, 1)
-    assert.equal(secrets.scrub('x abcd"e x', MARKER), `x ${MARKER} x`)
+  it('adds masked string values to the secrets, unescaped, with their rule', () => {
+    const m = recordingMasking()
+    mask('{"token":"ab\\u0063d\\"e-1234","pin_key":98765,"secret":""}', m)
+    assert.deepEqual(m.secrets.added, [['abcd"e-1234', 'token']])
+    assert.equal(m.secrets.size, 1)
+    assert.equal(m.secrets.scrub('x abcd"e-1234 x', () => MARKER), `x ${MARKER} x`)
   })
 
   it('leaves an empty string value as is', () => {
@@ -86,14 +95,55 @@ describe('maskJson', () => {
   })
 
   it('gives what JSON.parse would, on valid JSON, apart from the masked values', () => {
-    const value = { id: 1, session: { id: 's', exp: 2 }, items: [{ api_key: 'k', v: [1, { token: null }] }], text: 'a\n"b"' }
+    const value = { id: 1, session: { id: 's', exp: 2 }, items: [{ api_key: 'k', v: [1, { token: null, secret: 5 }] }], text: 'a\n"b"' }
     const masked = JSON.parse(mask(JSON.stringify(value, null, 2)))
-    assert.deepEqual(masked, { id: 1, session: MARKER, items: [{ api_key: MARKER, v: [1, { token: MARKER }] }], text: 'a\n"b"' })
+    assert.deepEqual(masked, { id: 1, session: MARKER, items: [{ api_key: MARKER, v: [1, { token: null, secret: MARKER }] }], text: 'a\n"b"' })
   })
 
   it('remembers the strings inside a masked object or array, not its keys, so that an echo is scrubbed too (regression: test/security/canary.test.ts)', () => {
-    const secrets = new SecretSet()
-    assert.equal(mask('{"credentials":[{"token":"tok-in-array","note":"long note"}],"n":1}', secrets), `{"credentials":${H},"n":1}`)
-    assert.equal(secrets.scrub('echo: {"token":"tok-in-array","note":"long note","token_type":"bearer"}', MARKER), `echo: {"token":"${MARKER}","note":"${MARKER}","token_type":"bearer"}`)
+    const m = plainMasking()
+    assert.equal(mask('{"credentials":[{"token":"tok-1n-array","note":"long note 2"}],"n":1}', m), `{"credentials":${H},"n":1}`)
+    assert.equal(
+      m.secrets.scrub('echo: {"token":"tok-1n-array","note":"long note 2","token_type":"bearer"}', () => MARKER),
+      `echo: {"token":"${MARKER}","note":"${MARKER}","token_type":"bearer"}`,
+    )
+  })
+
+  it('does not remember strings inside a masked object that are not specific (new: only specific values are scrubbed)', () => {
+    const m = plainMasking()
+    mask('{"credentials":{"user":"tok-in-array","kind":"long note"}}', m)
+    assert.equal(m.secrets.size, 0)
+  })
+})
+
+describe('maskJson with maskString', () => {
+  const urls = (m: NameMasking) => (value: string) => maskUrl(value, m).url
+
+  it('hands string values that may hold a URL (a query, fragment or userinfo) to maskString, in keys and arrays too', () => {
+    const m = plainMasking()
+    const seen: string[] = []
+    const text = '{"next":"https://h/p?token=abcdefgh123&x=1","plain":"https://h/p","list":["/cb#access_token=a1"],"mail":"a@b"}'
+    const out = maskJson(text, m, (v) => {
+      seen.push(v)
+      return maskUrl(v, m).url
+    })
+    assert.deepEqual(seen, ['https://h/p?token=abcdefgh123&x=1', '/cb#access_token=a1', 'a@b'])
+    assert.equal(out, `{"next":"https://h/p?token=${MARKER}&x=1","plain":"https://h/p","list":["/cb#access_token=${MARKER}"],"mail":"a@b"}`)
+  })
+
+  // Only the string that changed is re-escaped: `\/` is kept as the body wrote it, a `\u00e9` is written as `é`.
+  it("keeps the body's \\/ style in a string whose URL was masked", () => {
+    const m = plainMasking()
+    assert.equal(
+      maskJson('{"u":"https:\\/\\/h\\/p?sig=abc&n=\\u00e9"}', m, urls(m)),
+      `{"u":"https:\\/\\/h\\/p?sig=${MARKER}&n=é"}`,
+    )
+  })
+
+  it('masks a URL under a secret name whole, without calling maskString', () => {
+    const m = plainMasking()
+    let calls = 0
+    assert.equal(maskJson('{"token":"https://h/?sig=1"}', m, () => String(++calls)), `{"token":${H}}`)
+    assert.equal(calls, 0)
   })
 })
