@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { after, before, describe, it } from 'node:test'
-import { formatText } from '../../src/index.js'
+import { formatText, type OutgoingRequestRecord } from '../../src/index.js'
+import { MASK_STYLE } from '../../src/sinks/format.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeErrorRecord, makeRecord } from '../fixtures/records.js'
 import { insert, migrate, ndjson, start } from './cli.js'
@@ -24,7 +25,8 @@ for (const dialect of DIALECTS) {
       await insert(database.url, [before])
 
       const db = ['--database', database.url, '--interval', '50']
-      const text = start(['tail', ...db])
+      // Without colours whoever runs the tests (node --test sets FORCE_COLOR=1 in a terminal).
+      const text = start(['tail', ...db], { env: { FORCE_COLOR: '0' } })
       const json = start(['tail', ...db, '--json', '--status', '5xx', '--host', 'api.example.com'])
       try {
         await Promise.all([text.waitFor('stderr', /Following new records/), json.waitFor('stderr', /Following new records/)])
@@ -48,6 +50,50 @@ for (const dialect of DIALECTS) {
       }
       assert.equal(text.stderr().trim().split('\n').length, 1, `only the "Following" line: ${text.stderr()}`)
       assert.doesNotMatch(json.stderr(), /error|warning/i)
+    })
+
+    it('marks masked values in colour, counts them, and finds those of a record stored without masks', async () => {
+      const db = ['--database', database.url, '--interval', '50']
+      const colour = start(['tail', ...db, '--host', 'masks.example'], { env: { FORCE_COLOR: '1' } })
+      const plain = start(['tail', ...db, '--host', 'masks.example'], { env: { FORCE_COLOR: '0' } })
+      const json = start(['tail', ...db, '--host', 'masks.example', '--json'], { env: { LOG_OUTGOING_REQUESTS_MASK_MARKER: '[gone]' } })
+      try {
+        await Promise.all([colour, plain, json].map((t) => t.waitFor('stderr', /Following new records/)))
+        await sleep(300)
+        const host = { host: 'masks.example', request: { headers: {} }, response: { headers: {}, body: null } }
+        // A mask in the URL's query, and the marker's text in the path, which the app sent itself.
+        const listed = makeRecord({
+          ...host,
+          url: 'https://masks.example/***hidden***?token=***hidden***',
+          path: '/***hidden***',
+          query: { token: '***hidden***' },
+          masks: [{ field: '/url', by: 'name', rule: 'token', spans: [[41, 53]] }],
+        })
+        const stored = makeRecord({ ...host, url: 'https://masks.example/?key=***hidden***&old=[gone]', query: { key: '***hidden***', old: '[gone]' } })
+        delete (stored as Partial<OutgoingRequestRecord>).masks
+        await insert(database.url, [listed, stored])
+        await plain.waitFor('stdout', /old=\[gone\]/)
+        await colour.waitFor('stdout', /old=\[gone\]/)
+        await json.waitFor('stdout', new RegExp(stored.id))
+
+        const [first, second] = plain.stdout().split(/\n(?=--> )/)
+        assert.equal(first!.split('\n')[0], `--> GET ${listed.url} (fetch {"requestId":"r-42"}) (1 masked)`)
+        // The marker of a record stored without masks: found by the default marker, as the recorder put it.
+        assert.equal(second!.split('\n')[0], `--> GET ${stored.url} (fetch {"requestId":"r-42"}) (1 masked)`)
+        assert.equal(plain.stdout().includes('\x1b'), false)
+
+        const lines = colour.stdout().split('\n').filter((l) => l.startsWith('--> '))
+        const mark = (s: string): string => MASK_STYLE.on + s + MASK_STYLE.off
+        assert.ok(lines[0]!.startsWith(`--> GET https://masks.example/***hidden***?token=${mark('***hidden***')} (`), lines[0])
+        assert.ok(lines[1]!.startsWith(`--> GET https://masks.example/?key=${mark('***hidden***')}&old=[gone] (`), lines[1])
+
+        // --json writes the record, with the masks it lists or, stored without, those of the marker (here LOG_OUTGOING_REQUESTS_MASK_MARKER's).
+        const [a, b] = ndjson(json.stdout())
+        assert.deepEqual(a!.masks, listed.masks)
+        assert.deepEqual(b!.masks, [{ field: '/url', by: 'name', rule: '?', spans: [[44, 50]] }])
+      } finally {
+        for (const t of [colour, plain, json]) assert.deepEqual(await t.stop('SIGINT'), { code: 0, signal: null })
+      }
     })
   })
 }

@@ -1,9 +1,13 @@
 /**
  * `log-outgoing-requests tail`: prints each new record as it is saved, by any process, until
- * Ctrl-C. The filters are applied here (`matches`), as export applies them in SQL.
+ * Ctrl-C. The filters are applied here (`matches`), as export applies them in SQL. The layout is
+ * the console sink's (formatText): masked values marked in colour on a terminal, and a count of
+ * them on the first line. A record stored before records listed their masks gets them from the
+ * marker (LOG_OUTGOING_REQUESTS_MASK_MARKER, else `***hidden***`).
  */
 import { Command, Option } from 'commander'
-import { formatText } from '../../sinks/format.js'
+import { storedMarker, withMasks } from '../../export/masks.js'
+import { colorsFor, formatText } from '../../sinks/format.js'
 import { databaseOption, describeError, scrub, untilStopped, withStore, type CliContext, type DatabaseOptions } from '../common.js'
 import { addFilterOptions, toRecordFilter, type FilterName, type FilterOptions } from '../filters.js'
 import { matches } from '../../store/matches.js'
@@ -36,9 +40,12 @@ export function tailCommand ({ io }: CliContext): Command {
         io.stdout.once('error', onOutputError)
         let stopping = false
         let lastError = ''
-        const unsubscribe = store.subscribe((record) => {
-          if (stopping || !matches(record, filter)) return
-          io.stdout.write(options.json ? `${JSON.stringify(record)}\n` : `${formatText(record, true)}\n`)
+        const marker = storedMarker()
+        const colors = colorsFor(io.stdout)
+        const unsubscribe = store.subscribe((stored) => {
+          if (stopping || !matches(stored, filter)) return
+          const record = withMasks(stored, marker)
+          io.stdout.write(options.json ? `${JSON.stringify(record)}\n` : `${formatText(record, true, { colors })}\n`)
         }, {
           intervalMs: options.interval,
           onError (err) {
