@@ -19,6 +19,11 @@ export interface Detector {
   readonly group?: number
   /** optional check on the secret text (e.g. Luhn); false = not a secret */
   readonly validate?: (secret: string) => boolean
+  /**
+   * Text without any of these (a substring, or a RegExp that tests) cannot hold a match, so the pattern
+   * is not run on it: most strings of a record hold no secret, and `includes` is far cheaper than a scan.
+   */
+  readonly hints?: ReadonlyArray<string | RegExp>
 }
 
 export interface Found { start: number; end: number; detector: string }
@@ -109,7 +114,48 @@ function hasJsonHeader (secret: string): boolean {
 }
 
 function define (d: Detector): Detector {
-  return Object.freeze({ ...d })
+  const hints = HINTS[d.name]
+  return Object.freeze(hints === undefined ? { ...d } : { ...d, hints: Object.freeze(hints) })
+}
+
+/** What each default detector's match must contain (see `Detector.hints`); the patterns' own literals. */
+const HINTS: Record<string, Array<string | RegExp>> = {
+  'private-key': ['PRIVATE KEY'],
+  'jwt': ['eyJ'],
+  // 13 digits or more, in groups of 3 or more after the first.
+  'card-number': [/[0-9]{4}[ -]?[0-9]{3}/],
+  'aws-access-key-id': ['AKIA', 'ASIA', 'ABIA', 'ACCA'],
+  'github-token': ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'],
+  'gitlab-token': ['glpat-', 'gldt-', 'glrt-', 'glptt-'],
+  'slack-token': ['xox', 'xapp-'],
+  'stripe-key': ['k_live_', 'k_test_', 'whsec_'],
+  'google-api-key': ['AIza'],
+  'anthropic-api-key': ['sk-ant-'],
+  'openai-api-key': ['sk-'],
+  'npm-token': ['npm_'],
+  'pypi-token': ['pypi-AgE'],
+  'sendgrid-api-key': ['SG.'],
+  'twilio-api-key': ['SK'],
+  'shopify-token': ['shpat_', 'shpss_', 'shpca_', 'shppa_'],
+  'digitalocean-token': ['_v1_'],
+  'vault-token': ['hvs.', 'hvb.', 'hvr.'],
+  'mailgun-api-key': ['key-'],
+  'square-token': ['sq0atp-', 'sq0csp-'],
+  'postman-api-key': ['PMAK-'],
+  'azure-connection-key': ['AccountKey=', 'SharedAccessKey='],
+  'slack-webhook': ['hooks.slack.com'],
+  'discord-webhook': ['discord'],
+  'telegram-bot-token': [':A'],
+  'teams-webhook': ['IncomingWebhook'],
+  'zapier-webhook': ['hooks.zapier.com'],
+  'bearer-token': ['earer', 'EARER'],
+  'basic-credentials': ['asic', 'ASIC'],
+}
+
+function hinted (text: string, hints: Detector['hints']): boolean {
+  if (hints === undefined) return true
+  for (const hint of hints) if (typeof hint === 'string' ? text.includes(hint) : hint.test(text)) return true
+  return false
 }
 
 const TELEGRAM = '[0-9]{5,16}:A[A-Za-z0-9_-]{34}'
@@ -307,6 +353,7 @@ export function findSecrets (text: string, detectors: readonly Detector[]): Foun
   }
   for (const d of list) {
     try {
+      if (!hinted(text, d.hints)) continue
       all.push(...scan(text, d))
     } catch {
       // A detector that throws (a bad pattern, a validate that fails, a regexp stack overflow) is skipped.
@@ -368,7 +415,7 @@ function matches (text: string, re: RegExp, group: number, name: string, validat
   return found
 }
 
-const FIELDS = new Set(['name', 'description', 'pattern', 'group', 'validate'])
+const FIELDS = new Set(['name', 'description', 'pattern', 'group', 'validate', 'hints'])
 
 /**
  * Validates a user-supplied detector at construction; throws TypeError naming the path, e.g.
@@ -380,7 +427,7 @@ export function checkDetector (d: unknown, path: string): Detector {
   }
   const o = d as Record<string, unknown>
   for (const key of Object.keys(o)) {
-    if (!FIELDS.has(key)) throw new TypeError(`${path}.${key} is not a detector field (name, description, pattern, group, validate)`)
+    if (!FIELDS.has(key)) throw new TypeError(`${path}.${key} is not a detector field (name, description, pattern, group, validate, hints)`)
   }
   if (typeof o.name !== 'string' || !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(o.name)) {
     throw new TypeError(`${path}.name must be a kebab-case string such as 'my-api-key'`)
@@ -407,5 +454,11 @@ export function checkDetector (d: unknown, path: string): Detector {
   const detector: { -readonly [K in keyof Detector]: Detector[K] } = { name: o.name, description: o.description ?? '', pattern }
   if (o.group !== undefined) detector.group = o.group as number
   if (o.validate !== undefined) detector.validate = o.validate as (secret: string) => boolean
+  if (o.hints !== undefined) {
+    if (!Array.isArray(o.hints) || !o.hints.every((h) => (typeof h === 'string' && h !== '') || h instanceof RegExp)) {
+      throw new TypeError(`${path}.hints must be an array of non-empty strings or RegExps`)
+    }
+    detector.hints = Object.freeze([...o.hints as Array<string | RegExp>])
+  }
   return Object.freeze(detector)
 }

@@ -13,6 +13,8 @@ import { checkDetector, DEFAULT_DETECTORS, type Detector } from './detectors.js'
 import { DEFAULT_RULES, defaultRuleSet } from './name-rules.js'
 import { createNameMatcher, tokenize, type NameRule } from './names.js'
 import { maskRecord } from './record.js'
+import { parseForm } from './form.js'
+import { splitUrl } from './url.js'
 import { randomBytes } from 'node:crypto'
 
 export { tokenize, type NameRule } from './names.js'
@@ -87,7 +89,11 @@ export interface Masker {
 export function createMasker (config: Partial<MaskConfig> = {}): Masker {
   const resolved = resolveMaskConfig(config)
   if (!resolved.enabled) {
-    return { config: resolved, ruleFor: () => null, isSecretName: () => false, record: (r) => ({ ...r, masks: [] }) }
+    const query = (url: string) => {
+      const search = splitUrl(url).search
+      return search === null ? {} : parseForm(search)
+    }
+    return { config: resolved, ruleFor: () => null, isSecretName: () => false, record: (r) => ({ ...r, query: query(r.url), masks: [] }) }
   }
   const match = createNameMatcher(ruleSet(resolved))
   // Header names and keys repeat across every record: remember the answer for the names seen.
@@ -126,7 +132,8 @@ export function createMasker (config: Partial<MaskConfig> = {}): Masker {
 
 /** Every text field replaced: a record that says what happened, and nothing that masking did not see. */
 function failClosed (r: OutgoingRequestRecord, marker: string, err: unknown): OutgoingRequestRecord {
-  const note = `masking failed, so the recorder kept no text of this exchange: ${(err as Error)?.message ?? err}`
+  // Only the error's name: its message may quote the secret it failed on.
+  const note = `masking failed (${(err as Error)?.name ?? 'error'}), so the recorder kept no text of this exchange`
   const body = <B extends { headers: object, body: string | null }>(b: B): B => ({ ...b, headers: {}, body: b.body === null ? null : marker, note })
   return {
     ...r,

@@ -79,6 +79,8 @@ export function maskJson(text: string, m: NameMasking, maskString?: (value: stri
       } else if (LITERALS.has(text.slice(i, end))) {
         i = end
         continue
+      } else {
+        secrets.add(text.slice(i, end), rule) // a number: an account number echoed as text elsewhere
       }
       out += text.slice(copied, i) + JSON.stringify(m.marker(rule))
       copied = i = end

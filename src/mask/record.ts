@@ -65,10 +65,26 @@ export function maskRecord (raw: OutgoingRequestRecord, how: RecordMasking): Out
     })
   }
   const masks: Mask[] = []
-  eachString(record, (text, field) => s.reveal(s.scrub(text), field, how.marker, masks))
+  const encoded = encodedFields(record)
+  eachString(record, (text, field) => s.reveal(s.scrub(text), field, how.marker, masks, encoded.has(field)))
   record.masks = masks
   return record
 }
+
+/** Fields whose text is a URL or a form, where a marker is written percent-encoded. */
+function encodedFields (r: OutgoingRequestRecord): Set<string> {
+  const fields = new Set(['/url', '/path'])
+  const urlHeaders = (at: string, headers: Headers) => {
+    for (const name of ['location', 'content-location', 'referer']) if (headers[name] !== undefined) fields.add(`${at}/${name}`)
+  }
+  urlHeaders('/request/headers', r.request.headers)
+  if (r.response !== null) urlHeaders('/response/headers', r.response.headers)
+  if (r.request.contentType === FORM) fields.add('/request/body')
+  if (r.response?.contentType === FORM) fields.add('/response/body')
+  return fields
+}
+
+const FORM = 'application/x-www-form-urlencoded'
 
 /**
  * Where `marker` stands in a record that has no `masks` of its own: one stored before records listed

@@ -50,7 +50,7 @@ export class SecretSet {
   /** value → the rule that found it */
   readonly #values = new Map<string, string>()
   /** Built lazily by the first scrub after a change, so a set that only grows costs one build per record. */
-  #matcher: { regexp: RegExp, rules: Map<string, string> } | null = null
+  #matcher: Matcher | null = null
 
   /** Remembers a value and the rule that found it (the first rule wins); values that are not specific (`isSpecific`) are not kept. */
   add(value: string, rule = 'echo'): void {
@@ -71,10 +71,18 @@ export class SecretSet {
   /** Replaces every occurrence of every kept value, in each form it may be echoed in, with `marker(rule)`. */
   scrub(text: string, marker: (rule: string) => string): string {
     if (this.#values.size === 0 || typeof text !== 'string' || text.length < MIN_ECHO_LENGTH) return text
-    const { regexp, rules } = this.#matcher ??= buildMatcher(this.#values)
-    // One pass with the longest alternatives first: a secret that contains another is replaced whole, and
-    // a marker already written is never scanned again (sequential replaces would re-mask inside it).
-    return text.replace(regexp, (form) => marker(rules.get(form) ?? 'echo'))
+    const { regexp, rules, long, short } = this.#matcher ??= buildMatcher(this.#values)
+    // Longest first throughout, so a secret that contains another is replaced whole: forms too long for
+    // one RegExp by plain search, then the alternation, then any short forms it had no room for. Markers
+    // hold no secret text, so a later step cannot match inside one.
+    const plain = (forms: Array<[string, string]>) => {
+      for (const [form, rule] of forms) if (text.includes(form)) text = text.split(form).join(marker(rule))
+    }
+    plain(long)
+    // One pass: a marker already written is never scanned again (sequential replaces would re-mask inside it).
+    if (regexp !== null) text = text.replace(regexp, (form) => marker(rules.get(form) ?? 'echo'))
+    plain(short)
+    return text
   }
 }
 
@@ -100,26 +108,70 @@ export function echoForms(value: string): Set<string> {
   forms.add(ascii)
   forms.add(ascii.replace(/\\u([0-9a-f]{4})/g, (_, hex: string) => '\\u' + hex.toUpperCase()))
   forms.add(JSON.stringify(json).slice(1, -1))
-  forms.add(Buffer.from(value, 'utf8').toString('base64'))
-  forms.add(Buffer.from(value, 'utf8').toString('base64url'))
+  const bytes = Buffer.from(value, 'utf8')
+  forms.add(bytes.toString('base64'))
+  forms.add(bytes.toString('base64url'))
+  for (const inner of base64Inside(bytes)) forms.add(inner)
   forms.add(value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!))
   forms.add(value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`))
   return forms
+}
+
+/**
+ * The base64 a value becomes inside a longer base64 text (a whole body echoed as base64): at each of
+ * the three byte alignments, the characters that depend on the value's bytes alone.
+ */
+function base64Inside(bytes: Buffer): string[] {
+  const inner: string[] = []
+  for (let k = 0; k < 3; k++) {
+    const encoded = Buffer.concat([Buffer.alloc(k), bytes]).toString('base64').replace(/=+$/, '')
+    const start = k === 0 ? 0 : 4
+    // The last group is shared with the bytes that follow unless it ends exactly on the value's end.
+    const end = (k + bytes.length) % 3 === 0 ? encoded.length : Math.floor((k + bytes.length) / 3) * 4
+    if (end - start >= MIN_ECHO_LENGTH) inner.push(encoded.slice(start, end))
+  }
+  return inner
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 const lowerHex = (text: string): string => text.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())
 
-function buildMatcher(values: ReadonlyMap<string, string>): { regexp: RegExp, rules: Map<string, string> } {
+interface Matcher {
+  /** the forms up to LONG_FORM characters, as one alternation; null when there are none */
+  regexp: RegExp | null
+  rules: Map<string, string>
+  /** longer forms, longest first: V8 refuses a RegExp source past about 20,000 characters */
+  long: Array<[string, string]>
+  /** short forms that did not fit in the alternation, longest first */
+  short: Array<[string, string]>
+}
+
+/** Forms longer than this are searched for one by one, so that the alternation stays far below V8's size limit. */
+const LONG_FORM = 256
+/** The alternation is split past this many characters of source. */
+const MAX_SOURCE = 16_384
+
+function buildMatcher(values: ReadonlyMap<string, string>): Matcher {
   const rules = new Map<string, string>()
+  const long: Array<[string, string]> = []
   for (const [value, rule] of values) {
-    for (const form of echoForms(value)) if (!rules.has(form) && form.length >= MIN_ECHO_LENGTH) rules.set(form, rule)
+    for (const form of echoForms(value)) {
+      if (rules.has(form) || form.length < MIN_ECHO_LENGTH) continue
+      rules.set(form, rule)
+      if (form.length > LONG_FORM) long.push([form, rule])
+    }
   }
+  long.sort((a, b) => b[0].length - a[0].length)
   // Only literal alternatives, no quantifiers: the match cannot backtrack catastrophically.
-  const source = [...rules.keys()]
+  const alternatives = [...rules.keys()]
+    .filter((form) => form.length <= LONG_FORM)
     .sort((a, b) => b.length - a.length)
     .map((form) => form.replace(REGEXP_SPECIAL, '\\$&'))
-    .join('|')
-  return { regexp: new RegExp(source, 'g'), rules }
+  // Many secrets in one record: past MAX_SOURCE the shortest forms are searched for one by one.
+  let size = 0
+  const kept = alternatives.filter((a) => (size += a.length + 1) <= MAX_SOURCE)
+  const short = [...rules.keys()].filter((f) => f.length <= LONG_FORM).sort((a, b) => b.length - a.length)
+    .slice(kept.length).map((form): [string, string] => [form, rules.get(form)!])
+  return { regexp: kept.length ? new RegExp(kept.join('|'), 'g') : null, rules, long, short }
 }

@@ -57,19 +57,20 @@ export class MaskSession implements NameMasking {
   }
 
   /**
-   * Replaces each sentinel in `text` with `marker` (percent-encoded where the sentinel was) and adds
-   * where each stands to `masks`, under `field` (a JSON Pointer into the record).
+   * Replaces each sentinel in `text` with `marker` (percent-encoded where the sentinel was, and
+   * everywhere when `encoded`: a URL or form text, where a marker with `#` or `&` would change the
+   * structure) and adds where each stands to `masks`, under `field` (a JSON Pointer into the record).
    */
-  reveal (text: string, field: string, marker: string, masks: Mask[]): string {
+  reveal (text: string, field: string, marker: string, masks: Mask[], encoded = false): string {
     if (!text.includes(OPEN) && !text.includes('%EE%80%80') && !text.includes('%ee%80%80')) return text
-    const encoded = percentEncode(marker)
+    const percentMarker = percentEncode(marker)
     const byReason = new Map<number, Mask>()
     let out = ''
     let copied = 0
     for (const match of text.matchAll(this.#sentinel)) {
       const raw = match[1] !== undefined
       const reason = Number(raw ? match[1] : match[2])
-      const shown = raw ? marker : encoded
+      const shown = raw && !encoded ? marker : percentMarker
       out += text.slice(copied, match.index)
       const start = out.length
       out += shown

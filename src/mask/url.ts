@@ -55,7 +55,27 @@ const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s"'<>\\`{}|^]+/gi
  */
 export function maskUrlsInText(text: string, m: NameMasking): string {
   if (!text.includes('://')) return text
-  return text.replace(URL_IN_TEXT, (url) => maskUrl(url, m).url)
+  return text.replace(URL_IN_TEXT, (found) => {
+    const url = withoutTrailingPunctuation(found)
+    return maskUrl(url, m).url + found.slice(url.length)
+  })
+}
+
+/** A URL in prose ends before the sentence's `.`, `,` or `)`: a closing bracket stays only if the URL opened one. */
+function withoutTrailingPunctuation(url: string): string {
+  let end = url.length
+  for (;;) {
+    const c = url[end - 1]
+    if (c === undefined) break
+    if ('.,;:!?'.includes(c)) end--
+    else if (c === ')' || c === ']') {
+      const open = c === ')' ? '(' : '['
+      const text = url.slice(0, end)
+      if (text.split(open).length >= text.split(c).length) break
+      end--
+    } else break
+  }
+  return url.slice(0, end)
 }
 
 /**
