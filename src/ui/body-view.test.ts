@@ -274,3 +274,115 @@ describe('renderBody: size cap', () => {
     assert.deepEqual(doc, { html: '&lt;a&gt;\n  &lt;b/&gt;\n&lt;/a&gt;', language: 'xml', pretty: true, note: 'larger than 4 bytes: shown without highlighting' })
   })
 })
+
+describe('renderBody: masked values', () => {
+  const M = '***hidden***'
+  const at = (text: string, n = 0): number => {
+    let i = -1
+    for (let k = 0; k <= n; k++) i = text.indexOf(M, i + 1)
+    return i
+  }
+  const mark = (text: string, n = 0, by: 'name' | 'value' = 'name', rule = 'token') => ({ start: at(text, n), end: at(text, n) + M.length, by, rule })
+  /** [text inside each mark, its rule] */
+  const marks = (html: string): Array<[string, string]> => [...html.matchAll(/<mark class="masked" title="[^"]*" data-rule="([^"]*)" data-by="[^"]*">([^<]*)<\/mark>/g)].map((m) => [m[2]!, m[1]!])
+  /** Our spans, and now our marks: nothing else. */
+  const assertOnlyOurs = (view: BodyView): void => {
+    for (const [tag] of view.html.matchAll(/<[^>]*>?/g)) {
+      assert.match(tag, /^(<span class="[\w -]+">|<\/span>|<mark class="masked" title="masked: [^"<>]*" data-rule="[^"<>]*" data-by="(name|value)">|<\/mark>)$/, tag)
+    }
+    assert.doesNotMatch(view.html, /[\uE010-\uE02F]/)
+  }
+
+  test('JSON, pretty: the mark sits inside its highlighted string; the upstream\'s own marker text is not marked', () => {
+    const body = `{"token":"${M}","echo":"said ${M} itself","jwt":"${M}"}`
+    const view = renderBody(body, 'application/json', { pretty: true, marks: [mark(body, 0), mark(body, 2, 'value', 'jwt')] })
+    assert.equal(view.pretty, true)
+    assert.equal(view.note, null)
+    assertOnlyOurs(view)
+    assert.deepEqual(marks(view.html), [[M, 'token'], [M, 'jwt']])
+    assert.match(view.html, /<span class="hljs-string">&quot;<mark [^>]*>\*\*\*hidden\*\*\*<\/mark>&quot;<\/span>/)
+    assert.match(view.html, /&quot;said \*\*\*hidden\*\*\* itself&quot;/)
+    assert.equal(textOf(view.html), JSON.stringify(JSON.parse(body), null, 2))
+  })
+
+  test('JSON, raw: marks at the offsets given; text as received', () => {
+    const body = `{"a":"${M}${M}","b":"${M}"}`
+    const view = renderBody(body, 'application/json', { pretty: false, marks: [mark(body, 0), mark(body, 1, 'value', 'jwt')] })
+    assertOnlyOurs(view)
+    assert.deepEqual(marks(view.html), [[M, 'token'], [M, 'jwt']])
+    assert.equal(textOf(view.html), body)
+  })
+
+  test('astral characters before a mark; a body starting and ending with one', () => {
+    const body = `"😀😀 ${M}"`
+    const view = renderBody(body, 'application/json', { pretty: true, marks: [mark(body)] })
+    assert.deepEqual(marks(view.html), [[M, 'token']])
+    assert.equal(textOf(view.html), body)
+    const whole = renderBody(M, 'text/plain', { pretty: true, marks: [mark(M)] })
+    assert.equal(whole.html, `<mark class="masked" title="masked: name rule &#39;token&#39;" data-rule="token" data-by="name">${M}</mark>`)
+  })
+
+  test('XML, pretty: in text and in attributes', () => {
+    const body = `<r><token>${M}</token><b c="${M}"/><note>${M}</note></r>`
+    const view = renderBody(body, 'application/xml', { pretty: true, marks: [mark(body, 0), mark(body, 1, 'name', 'c')] })
+    assert.equal(view.pretty, true)
+    assertOnlyOurs(view)
+    assert.deepEqual(marks(view.html), [[M, 'token'], [M, 'c']])
+    assert.equal(textOf(view.html), `<r>\n  <token>${M}</token>\n  <b c="${M}"/>\n  <note>${M}</note>\n</r>`)
+  })
+
+  test('a form: pretty shows the marker decoded, raw as received', () => {
+    const encoded = encodeURIComponent(M).replaceAll('*', '%2A')
+    const body = `a=1&password=${encoded}&echo=${M}`
+    const m = { start: body.indexOf(encoded), end: body.indexOf(encoded) + encoded.length, by: 'name' as const, rule: 'password' }
+    const pretty = renderBody(body, 'application/x-www-form-urlencoded', { pretty: true, marks: [m] })
+    assertOnlyOurs(pretty)
+    assert.deepEqual(marks(pretty.html), [[M, 'password']])
+    assert.equal(textOf(pretty.html), `a=1\npassword=${M}\necho=${M}`)
+    const raw = renderBody(body, 'application/x-www-form-urlencoded', { pretty: false, marks: [m] })
+    assert.deepEqual(marks(raw.html), [[encoded, 'password']])
+    assert.equal(textOf(raw.html), body)
+  })
+
+  test('HTML, NDJSON, text and above the highlight cap', () => {
+    for (const type of ['text/html', 'application/x-ndjson', 'text/plain']) {
+      const body = `<p>${M}</p>\n{"k":"${M}"}`
+      const view = renderBody(body, type, { pretty: true, marks: [mark(body, 1)] })
+      assertOnlyOurs(view)
+      assert.deepEqual(marks(view.html), [[M, 'token']], type)
+      assert.equal(textOf(view.html), body, type)
+    }
+    const big = `{"k":"${M}","pad":"${'x'.repeat(100)}"}`
+    const capped = renderBody(big, 'application/json', { pretty: true, maxHighlightBytes: 10, marks: [mark(big)] })
+    assert.match(capped.note ?? '', /shown without highlighting/)
+    assert.deepEqual(marks(capped.html), [[M, 'token']])
+  })
+
+  test('invalid JSON keeps its marks on the fallback path', () => {
+    const body = `{"k":"${M}",}`
+    const view = renderBody(body, 'application/json', { pretty: true, marks: [mark(body)] })
+    assert.match(view.note ?? '', /not valid JSON/)
+    assert.deepEqual(marks(view.html), [[M, 'token']])
+  })
+
+  test('private-use characters in the body cannot forge a mark, and come out as they went in', () => {
+    const forged = '\uE010\uE020\uE011'
+    const body = `{"x":"${forged}","k":"${M}"}`
+    const view = renderBody(body, 'application/json', { pretty: true, marks: [mark(body)] })
+    assert.equal(view.pretty, true)
+    assert.deepEqual(marks(view.html), [[M, 'token']])
+    assert.ok(view.html.includes(forged))
+    // A form decodes %-escapes after the placeholders went in: a forged one is caught, and the body shown as received.
+    const form = `x=%EE%80%90%EE%80%A0%EE%80%91&k=${M}`
+    const shown = renderBody(form, 'application/x-www-form-urlencoded', { pretty: true, marks: [mark(form)] })
+    assert.deepEqual([shown.pretty, shown.note], [false, 'a masked value did not survive formatting: shown as received'])
+    assert.deepEqual(marks(shown.html), [[M, 'token']])
+    assert.equal(textOf(shown.html), form)
+  })
+
+  test('without marks, marker text is plain text, and the output is as before', () => {
+    const body = `{"k":"${M}"}`
+    assert.deepEqual(renderBody(body, 'application/json', { pretty: true, marks: [] }), renderBody(body, 'application/json', PRETTY))
+    assert.doesNotMatch(renderBody(body, 'application/json', PRETTY).html, /<mark/)
+  })
+})

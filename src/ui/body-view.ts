@@ -15,6 +15,7 @@ import xml from 'highlight.js/lib/languages/xml'
 import xmlFormatterCjs from 'xml-formatter'
 import { formDecode } from '../mask/percent-encoding.js'
 import { escapeHtml } from './html.js'
+import { markHtml, markText, validMarks, type Mark } from './masks.js'
 
 export interface BodyView {
   /** safe HTML (everything escaped) for the inside of a <pre><code>: highlighted spans with hljs-* classes, or escaped plain text */
@@ -31,6 +32,8 @@ export interface RenderOptions {
   pretty: boolean
   /** above this many UTF-8 bytes the text is only escaped, not highlighted; default 64 KiB */
   maxHighlightBytes?: number
+  /** where the recorder masked values in `text` (the record's masks for this body): each becomes a `<mark class="masked">` */
+  marks?: readonly Mark[]
 }
 
 // highlight.js takes ~250 ms on 256 KiB of indented JSON; 64 KiB keeps a detail page under ~70 ms.
@@ -56,6 +59,65 @@ const formatXml: typeof xmlFormatterCjs.default = typeof xmlFormatterCjs === 'fu
  * renderBody('<b>hi</b>', 'text/plain', { pretty: true }).html // '&lt;b&gt;hi&lt;/b&gt;'
  */
 export function renderBody (text: string, contentType: string | null, options: RenderOptions): BodyView {
+  const marks = options.marks === undefined ? [] : validMarks(text, options.marks)
+  const bytes = Buffer.byteLength(text, 'utf8')
+  if (marks.length === 0) return render(text, contentType, options, bytes)
+  return renderMarked(text, marks, contentType, options, bytes)
+}
+
+/*
+ * Marks through formatting. Offsets do not survive re-indentation and highlighting, so each masked
+ * span is swapped for a placeholder first: OPEN, its index as hex digits, CLOSE, all private-use
+ * characters. No grammar tokenizes them, JSON and XML keep them where the marker stood (inside its
+ * string or text), and escaping leaves them alone; afterwards each becomes its <mark>. Private-use
+ * characters of that range already in the body are swapped for placeholders too, so every one in
+ * the output is ours; if a placeholder is lost, doubled or forged, the body is shown as received
+ * instead, with its marks, rather than with a mark missing or made up.
+ */
+const OPEN = '\uE010'
+const CLOSE = '\uE011'
+const DIGIT0 = 0xe020
+const OURS = /[\uE010-\uE02F]/
+const PLACEHOLDER = /\uE010([\uE020-\uE02F]+)\uE011/g
+
+const placeholder = (n: number): string => OPEN + [...n.toString(16)].map((d) => String.fromCharCode(DIGIT0 + parseInt(d, 16))).join('') + CLOSE
+const indexOf = (digits: string): number => parseInt([...digits].map((c) => (c.charCodeAt(0) - DIGIT0).toString(16)).join(''), 16)
+
+function renderMarked (text: string, marks: readonly Mark[], contentType: string | null, options: RenderOptions, bytes: number): BodyView {
+  // What each placeholder stands for: a mark and the text it covers, or a character of the body.
+  const table: Array<{ mark: Mark, text: string } | { literal: string }> = []
+  let swapped = ''
+  let at = 0
+  const copy = (to: number): void => {
+    const part = text.slice(at, to)
+    swapped += OURS.test(part) ? part.replace(/[\uE010-\uE02F]/g, (c) => placeholder(table.push({ literal: c }) - 1)) : part
+  }
+  for (const mark of marks) {
+    copy(mark.start)
+    swapped += placeholder(table.push({ mark, text: text.slice(mark.start, mark.end) }) - 1)
+    at = mark.end
+  }
+  copy(text.length)
+  const view = render(swapped, contentType, options, bytes)
+  // The pretty form view shows names and values decoded; the marker in it is shown decoded too.
+  const decoded = view.language === 'form' && view.pretty
+  const seen = new Uint8Array(table.length)
+  let ok = true
+  const out = view.html.replace(PLACEHOLDER, (_, digits: string) => {
+    const n = indexOf(digits)
+    const entry = table[n]
+    if (entry === undefined || seen[n]) {
+      ok = false
+      return ''
+    }
+    seen[n] = 1
+    return 'literal' in entry ? entry.literal : markHtml(decoded ? formDecode(entry.text) : entry.text, entry.mark).html
+  })
+  if (ok && !seen.includes(0) && !OURS.test(view.html.replace(PLACEHOLDER, ''))) return { ...view, html: out }
+  return { html: markText(text, marks).html, language: view.language, pretty: false, note: join(view.note, 'a masked value did not survive formatting: shown as received') }
+}
+
+function render (text: string, contentType: string | null, options: RenderOptions, bytes: number): BodyView {
   const { language, lines } = languageOf(contentType)
   const max = options.maxHighlightBytes ?? DEFAULT_MAX_HIGHLIGHT_BYTES
   let shown = text
@@ -72,13 +134,13 @@ export function renderBody (text: string, contentType: string | null, options: R
       if (result !== null) [shown, pretty] = [result, true]
       else note = 'not well-formed XML: shown as received'
     } else if (language === 'form') {
-      return { ...renderForm(text, true, max), pretty: true }
+      return { ...renderForm(text, true, max, bytes), pretty: true }
     }
   }
-  if (language === 'form') return { ...renderForm(text, false, max), pretty: false }
+  if (language === 'form') return { ...renderForm(text, false, max, bytes), pretty: false }
   // Measured on the body as received, so the remark matches the size the page shows; indentation
   // can make the highlighted text a few times larger, which highlight.js handles well below the cap.
-  if (Buffer.byteLength(text, 'utf8') > max) {
+  if (bytes > max) {
     return { html: escapeHtml(shown), language, pretty, note: join(note, tooLarge(max)) }
   }
   const grammar = language === 'json' ? 'json' : language === 'text' ? null : 'xml'
@@ -234,11 +296,11 @@ function indentXml (text: string): string | null {
  * A form body with its names and values in spans. Pretty: one decoded `name=value` per line, empty
  * pairs dropped. Otherwise the text exactly as received (still encoded), pairs joined by `&`.
  */
-function renderForm (text: string, pretty: boolean, max: number): Omit<BodyView, 'pretty'> {
+function renderForm (text: string, pretty: boolean, max: number, bytes: number): Omit<BodyView, 'pretty'> {
   const pairs = text.split('&')
   const shown = pretty ? pairs.filter((p) => p !== '').map(decodePair) : pairs
   const separator = pretty ? '\n' : '&'
-  if (Buffer.byteLength(text, 'utf8') > max) {
+  if (bytes > max) {
     return { html: escapeHtml(shown.join(separator)), language: 'form', note: tooLarge(max) }
   }
   const punct = span('punctuation', escapeHtml(separator))
