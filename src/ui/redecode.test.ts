@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { TextDecoder } from 'node:util'
-import { redecode, REDECODE_ENCODINGS } from './redecode.js'
+import { redecode, redecodeMarked, REDECODE_ENCODINGS } from './redecode.js'
 
 describe('redecode', () => {
   test('UTF-8 bytes that were decoded as Latin-1 come back as UTF-8', () => {
@@ -76,6 +76,23 @@ describe('redecode', () => {
   test('masked values survive a round trip', () => {
     const result = redecode('token=***hidden*** cafÃ©', 'iso-8859-1', 'utf-8')
     assert.deepEqual(result, { text: 'token=***hidden*** café', encoding: 'utf-8' })
+  })
+
+  test('redecodeMarked keeps each marker and moves its mark to where it now stands', () => {
+    const M = '***hidden***'
+    const stored = `cafÃ© ${M} Ã¼ber ${M}`
+    const marks = [{ start: 6, end: 18, by: 'name' as const, rule: 'token' }, { start: 25, end: 37, by: 'value' as const, rule: 'jwt' }]
+    assert.equal(stored.slice(25, 37), M)
+    const result = redecodeMarked(stored, marks, 'iso-8859-1', 'utf-8')
+    assert.deepEqual(result, { text: `café ${M} über ${M}`, encoding: 'utf-8', marks: [{ ...marks[0]!, start: 5, end: 17 }, { ...marks[1]!, start: 23, end: 35 }] })
+    // To UTF-16 the text between the marks turns into other characters; the markers stay markers.
+    const wide = redecodeMarked(`ab${M}cd`, [{ start: 2, end: 14, by: 'name', rule: 'token' }], 'utf-8', 'utf-16le')
+    assert.ok(!('error' in wide))
+    assert.equal(wide.text, `扡${M}摣`)
+    assert.deepEqual(wide.marks, [{ start: 1, end: 13, by: 'name', rule: 'token' }])
+    // Errors are the whole text's; no marks, as redecode.
+    assert.deepEqual(redecodeMarked(`�${M}`, marks, 'utf-8', 'latin1'), redecode(`�${M}`, 'utf-8', 'latin1'))
+    assert.deepEqual(redecodeMarked('cafÃ©', [], 'iso-8859-1', 'utf-8'), { text: 'café', encoding: 'utf-8', marks: [] })
   })
 
   test('REDECODE_ENCODINGS offers only labels this Node can decode, utf-8 first', () => {

@@ -4,6 +4,7 @@
  * encodings, as long as decoding replaced nothing with U+FFFD), which are then decoded again.
  */
 import { TextDecoder, TextEncoder } from 'node:util'
+import { pieces, type Mark } from './masks.js'
 
 export type Redecoded = { text: string, encoding: string } | { error: string }
 
@@ -47,6 +48,38 @@ export function redecode (text: string, storedEncoding: string | null, target: s
   const bytes = encodeBack(text, storedEncoding ?? 'utf-8')
   if ('error' in bytes) return bytes
   return { text: to.decode(bytes), encoding: label }
+}
+
+/**
+ * `redecode` for a body with masked values: the text between the marks is re-decoded piece by
+ * piece, and each mark's text (the marker, which the recorder wrote into the decoded text: it was
+ * never bytes of the body) is kept as it is, with its mark moved to where it now stands. So a
+ * re-decoded body still shows exactly its masks. The secret's bytes are gone, so a character that
+ * straddled one in the new encoding cannot be rebuilt; the pieces around it decode on their own.
+ * @example
+ * redecodeMarked('cafÃ© ***hidden***', [{ start: 6, end: 18, by: 'name', rule: 'token' }], 'iso-8859-1', 'utf-8')
+ * // { text: 'café ***hidden***', encoding: 'utf-8', marks: [{ start: 5, end: 17, by: 'name', rule: 'token' }] }
+ */
+export function redecodeMarked (text: string, marks: readonly Mark[], storedEncoding: string | null, target: string): { error: string } | { text: string, encoding: string, marks: Mark[] } {
+  // The whole text first: its errors name the character where the whole text goes wrong.
+  const whole = redecode(text, storedEncoding, target)
+  if ('error' in whole) return whole
+  const parts = pieces(text, marks)
+  if (!parts.some(([, mark]) => mark !== null)) return { ...whole, marks: [] }
+  let out = ''
+  const moved: Mark[] = []
+  for (const [part, mark] of parts) {
+    if (mark !== null) {
+      moved.push({ ...mark, start: out.length, end: out.length + part.length })
+      out += part
+      continue
+    }
+    const again = redecode(part, storedEncoding, target)
+    // Each piece is part of a text that went back to bytes, so it does too; kept for safety.
+    if ('error' in again) return again
+    out += again.text
+  }
+  return { text: out, encoding: whole.encoding, marks: moved }
 }
 
 /** The bytes that decoding with `label` turned into `text`. */
