@@ -115,13 +115,68 @@ for (const dialect of DIALECTS) {
 
     it('shows a detail: masked values marked, the body highlighted, the error panel, copy as', async () => {
       const { body } = await browser.text(`/requests/${records[3]!.id}`)
-      assert.match(body, /<span class="masked"[^>]*>\*\*\*hidden\*\*\*<\/span>/)
+      assert.match(body, /<mark class="masked" title="masked: the rule was not recorded[^"]*" data-rule="\?" data-by="name">\*\*\*hidden\*\*\*<\/mark>/)
       assert.match(body, /class="hljs-attr"/)
       assert.match(body, /<details data-format="curl">/)
       const failed = await browser.text(`/requests/${records[2]!.id}`)
       assert.match(failed.body, /class="error-panel"/)
       assert.match(failed.body, /ECONNREFUSED/)
       assert.equal((await browser.text('/requests/00000000-0000-7000-8000-000000000000')).status, 404)
+    })
+
+    it('marks exactly the masks a record lists, on the list, the detail and in the API; a legacy record by its marker', async () => {
+      const M = '***hidden***'
+      const url = `https://mask.example.com/v1/${M}/items?api_key=${M}&note=${M}`
+      const at = (text: string, n: number): [number, number] => {
+        let i = -1
+        for (let k = 0; k <= n; k++) i = text.indexOf(M, i + 1)
+        return [i, i + M.length]
+      }
+      const masked = makeRecord({
+        at: T0 + 5000,
+        host: 'mask.example.com',
+        url,
+        path: `/v1/${M}/items`,
+        query: { api_key: M, note: M },
+        request: { headers: { authorization: M, 'x-upstream': M } },
+        response: { status: 200, body: `{"token":"${M}","said":"${M}"}` },
+        masks: [
+          { field: '/url', by: 'value', rule: 'jwt', spans: [at(url, 0)] },
+          { field: '/url', by: 'name', rule: 'api key', spans: [at(url, 1)] },
+          { field: '/path', by: 'value', rule: 'jwt', spans: [[4, 16]] },
+          { field: '/request/headers/authorization', by: 'name', rule: 'authorization', spans: [[0, 12]] },
+          { field: '/response/body', by: 'name', rule: 'token', spans: [[10, 22]] },
+        ],
+      })
+      const legacy = makeRecord({ at: T0 + 6000, host: 'legacy.example.com' })
+      delete (legacy as { masks?: unknown }).masks
+      await store.insert([masked, legacy])
+      const rules = (html: string): string[] => [...html.matchAll(/<mark class="masked"[^>]* data-rule="([^"]*)"[^>]*>\*\*\*hidden\*\*\*<\/mark>/g)].map((m) => m[1]!)
+
+      const list = (await browser.text('/?host=mask.example.com&host=legacy.example.com')).body
+      const row = (id: string): string => /<td class="path"[^>]*>.*?<\/td>/s.exec(list.slice(list.indexOf(`data-id="${id}"`)))![0]
+      assert.deepEqual(rules(row(masked.id)), ['jwt', 'api key'], 'the path and the api_key, not the note the app sent')
+      assert.match(row(masked.id), /note=\*\*\*hidden\*\*\*<\/a>/)
+      assert.deepEqual(rules(row(legacy.id)), ['?'])
+
+      const detail = (await browser.text(`/requests/${masked.id}`)).body
+      assert.match(detail, /<p class="mask-legend">.*4 values masked by the recorder \(name rules: api key, authorization, token; detected: jwt\): hover one to see why\./)
+      const h1 = /<h1 class="exchange">.*?<\/h1>/s.exec(detail)![0]
+      assert.deepEqual(rules(h1), ['jwt', 'api key'])
+      const query = /<h3>Query<\/h3>.*?<\/table>/s.exec(detail)![0]
+      assert.deepEqual(rules(query), ['api key'])
+      assert.match(query, /<th scope="row">note<\/th><td>\*\*\*hidden\*\*\*<\/td>/)
+      assert.match(detail, /<th scope="row">x-upstream<\/th><td>\*\*\*hidden\*\*\*<\/td>/)
+      assert.match(detail, /<th scope="row">authorization<\/th><td><mark class="masked" title="masked: name rule &#39;authorization&#39;"/)
+      const body = /<pre class="body lang-json">.*?<\/pre>/gs.exec(detail.slice(detail.indexOf('<h2>Response</h2>')))![0]
+      assert.deepEqual(rules(body), ['token'])
+      assert.match(body, /&quot;said&quot;.*&quot;\*\*\*hidden\*\*\*&quot;/s)
+      const old = (await browser.text(`/requests/${legacy.id}`)).body
+      assert.match(old, /stored before records listed their masks/)
+
+      assert.deepEqual((await (await browser.request(`/api/requests/${masked.id}`)).json()).masks, masked.masks)
+      const found = await (await browser.request(`/api/requests/${legacy.id}`)).json()
+      assert.deepEqual(found.masks.map((m: { field: string, rule: string }) => `${m.field} ${m.rule}`), ['/url ?', '/request/headers/authorization ?', '/response/headers/set-cookie/0 ?'])
     })
 
     it('needs the CSRF token for every state change', async () => {

@@ -1,13 +1,16 @@
 /**
- * One exchange: summary, timing, headers (masked values marked), bodies pretty-printed and
- * highlighted on the server, the error, the redirect chain, context and trace ids, "copy as" and a
- * HAR download. `raw=1` shows bodies as received; `request-encoding` / `response-encoding` re-decode.
+ * One exchange: summary, timing, headers, bodies pretty-printed and highlighted on the server, the
+ * error, the redirect chain, context and trace ids, "copy as" and a HAR download. `raw=1` shows bodies
+ * as received; `request-encoding` / `response-encoding` re-decode. Every masked value (URL, query,
+ * headers, status text, bodies, error, context) is a `<mark class="masked">` placed by the record's
+ * `masks` (masks.ts), and nothing else is, whatever it looks like.
  */
 import type { BodyRecord, Headers, OutgoingRequestRecord } from '../../record.js'
 import type { RecordSummary } from '../../store/rows.js'
 import { html, trusted, type SafeHtml } from '../html.js'
 import { renderBody } from '../body-view.js'
-import { redecode, REDECODE_ENCODINGS } from '../redecode.js'
+import { markJson, markText, pointer, queryMarks, type MaskIndex, type Mark } from '../masks.js'
+import { redecodeMarked, REDECODE_ENCODINGS } from '../redecode.js'
 import { COPY_FORMATS, copyAs, type CopyFormat } from '../copy-as.js'
 import { formatBytes, formatMs, formatTime, statusBadge } from './format.js'
 
@@ -19,14 +22,17 @@ export interface DetailView {
   query: URLSearchParams
   /** the configuration's prettifyBodies */
   prettify: boolean
-  /** the text that masked values were replaced with */
-  marker: string
+  /** the record's masks (recordMasks: found from the marker for a record stored without them) */
+  masks: MaskIndex
+  /** the masks of the chain's hops, by id, for their URLs (summaryMasks) */
+  chainMasks?: ReadonlyMap<string, MaskIndex>
 }
 
 const COPY_LABELS: Record<CopyFormat, string> = { curl: 'cURL', fetch: 'fetch', axios: 'axios', python: 'Python requests' }
 
 export function detailPage (view: DetailView): SafeHtml {
   const r = view.record
+  const m = view.masks
   const res = r.response
   const href = `${view.base}requests/${encodeURIComponent(r.id)}`
   const raw = view.query.get('raw') === '1'
@@ -37,10 +43,11 @@ export function detailPage (view: DetailView): SafeHtml {
     .map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v}</td></tr>`)
   return html`
 <p class="crumbs"><a href="${view.base}">← Requests</a></p>
-<h1 class="exchange"><span class="method">${r.method}</span> <span class="url">${r.url}</span></h1>
+<h1 class="exchange"><span class="method">${r.method}</span> <span class="url">${markText(r.url, m.in('/url'))}</span></h1>
+${legend(m)}
 <section class="summary">
   <table class="facts">${rows([
-    ['Status', res ? html`${statusBadge(res.status, null)} ${res.statusText} <span class="muted">HTTP/${res.httpVersion}</span>` : statusBadge(null, r.error?.code ?? null)],
+    ['Status', res ? html`${statusBadge(res.status, null)} ${markText(res.statusText, m.in('/response/statusText'))} <span class="muted">HTTP/${res.httpVersion}</span>` : statusBadge(null, r.error?.code ?? null)],
     ['Started (UTC)', html`<time datetime="${r.startedAt}">${formatTime(r.startedAt)}</time>`],
     ['Host', r.host],
     ['Client', r.client],
@@ -49,26 +56,26 @@ export function detailPage (view: DetailView): SafeHtml {
   ])}</table>
   ${timing(r)}
 </section>
-${r.error ? html`<section class="error-panel" role="alert"><h2>Error</h2><p><strong>${r.error.name}</strong>${r.error.code ? html` <code>${r.error.code}</code>` : ''} during the ${phase(r.error.phase)}</p><pre>${r.error.message}</pre></section>` : null}
+${r.error ? html`<section class="error-panel" role="alert"><h2>Error</h2><p><strong>${r.error.name}</strong>${r.error.code ? html` <code>${r.error.code}</code>` : ''} during the ${phase(r.error.phase)}</p><pre>${markText(r.error.message, m.in('/error/message'))}</pre></section>` : null}
 ${view.chain.length > 1 ? chainNav(view) : null}
 ${r.context || r.traceId || r.spanId
   ? html`<section><h2>Context</h2><table class="facts">${rows([
     ['Trace id', r.traceId ? html`<code>${r.traceId}</code>` : null],
     ['Span id', r.spanId ? html`<code>${r.spanId}</code>` : null],
-    ...Object.entries(r.context ?? {}).map(([k, v]): [string, string] => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    ...Object.entries(r.context ?? {}).map(([k, v]): [string, SafeHtml] => [k, typeof v === 'string' ? markText(v, m.in('/context' + pointer(k))) : markJson(v, '/context' + pointer(k), m)]),
   ])}</table></section>`
   : null}
 <section>
   <h2>Request</h2>
-  ${Object.keys(r.query).length ? html`<h3>Query</h3>${pairsTable(r.query, view.marker)}` : null}
+  ${Object.keys(r.query).length ? html`<h3>Query</h3>${queryTable(r, m)}` : null}
   <h3>Headers</h3>
-  ${pairsTable(r.request.headers, view.marker)}
+  ${pairsTable(r.request.headers, (name, i) => m.in(headerField('/request', r.request.headers, name, i)))}
   ${bodySection('request', r.request, view, raw)}
 </section>
 <section>
   <h2>Response</h2>
   ${res
-    ? html`<h3>Headers</h3>${pairsTable(res.headers, view.marker)}${bodySection('response', res, view, raw)}`
+    ? html`<h3>Headers</h3>${pairsTable(res.headers, (name, i) => m.in(headerField('/response', res.headers, name, i)))}${bodySection('response', res, view, raw)}`
     : html`<p class="muted">No response${r.error ? ': the exchange failed (above).' : '.'}</p>`}
   <p><a href="${href}${'?' + toggle.toString()}">${raw ? 'Show bodies formatted' : 'Show bodies raw'}</a></p>
 </section>
@@ -105,17 +112,52 @@ function timing (r: OutgoingRequestRecord): SafeHtml {
 function chainNav (view: DetailView): SafeHtml {
   return html`<nav class="chain" aria-label="redirect chain"><h2>Redirect chain</h2><ol>
   ${view.chain.map((hop) => html`<li${hop.id === view.record.id ? html` aria-current="step"` : ''}>
-    ${statusBadge(hop.status, hop.errorCode)} <a href="${view.base}requests/${encodeURIComponent(hop.id)}">${hop.method} ${hop.url}</a></li>`)}
+    ${statusBadge(hop.status, hop.errorCode)} <a href="${view.base}requests/${encodeURIComponent(hop.id)}">${hop.method} ${markText(hop.url, (hop.id === view.record.id ? view.masks : view.chainMasks?.get(hop.id))?.in('/url') ?? [])}</a></li>`)}
   </ol></nav>`
 }
 
-/** Headers or query parameters; repeated names show each value; masked values are marked. */
-function pairsTable (pairs: Headers, marker: string): SafeHtml {
-  const entries = Object.entries(pairs).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one): [string, string] => [k, one]))
+/** "N values masked by the recorder (name rules: …; detected: …)", when there are any. */
+function legend (masks: MaskIndex): SafeHtml | null {
+  if (masks.count === 0) return null
+  const n = masks.count === 1 ? '1 value' : `${masks.count} values`
+  const rules = (by: Mark['by']): string[] => masks.reasons.filter((r) => r.by === by).map((r) => r.rule)
+  const why = [
+    rules('name').length ? `name rules: ${rules('name').join(', ')}` : null,
+    rules('value').length ? `detected: ${rules('value').join(', ')}` : null,
+  ].filter(Boolean).join('; ')
+  return html`<p class="mask-legend"><span class="mask-swatch" aria-hidden="true"></span> <span>${n} masked by the recorder${why ? ` (${why})` : ''}: hover one to see why.</span>${masks.legacy
+    ? html` <span class="muted">This record was stored before records listed their masks: every marker in it is marked, the rule is unknown, and one an upstream sent itself would be marked too.</span>`
+    : null}</p>`
+}
+
+/** A header value's JSON Pointer: `/request/headers/set-cookie/1` for the second of a repeated header. */
+function headerField (side: '/request' | '/response', headers: Headers, name: string, i: number): string {
+  return `${side}/headers${pointer(name)}${Array.isArray(headers[name]) ? pointer(i) : ''}`
+}
+
+/**
+ * Headers or query parameters; repeated names show each value. `marksOf` gives the marks of the
+ * `i`-th value of a name.
+ */
+function pairsTable (pairs: Headers, marksOf: (name: string, i: number, value: string) => readonly Mark[]): SafeHtml {
+  const entries = Object.entries(pairs).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((one, i): [string, string, number] => [k, one, i]))
   if (entries.length === 0) return html`<p class="muted">none</p>`
-  return html`<table class="pairs">${entries.map(([k, v]) => html`<tr><th scope="row">${k}</th><td>${v.includes(marker)
-    ? html`<span class="masked" title="masked by the recorder">${v}</span>`
-    : v}</td></tr>`)}</table>`
+  return html`<table class="pairs">${entries.map(([k, v, i]) => html`<tr><th scope="row">${k}</th><td>${markText(v, marksOf(k, i, v))}</td></tr>`)}</table>`
+}
+
+/**
+ * The query: the record lists its masks in `/url` (the query is derived from it), so each value's
+ * marks are moved from the URL into the decoded value; marks listed under `/query/…` are used as
+ * they are. A value that the URL does not give back the same is shown without marks from the URL.
+ */
+function queryTable (r: OutgoingRequestRecord, m: MaskIndex): SafeHtml {
+  const fromUrl = queryMarks(r.url, m.in('/url'))
+  return pairsTable(r.query, (name, i, value) => {
+    const own = m.in(`/query${pointer(name)}${Array.isArray(r.query[name]) ? pointer(i) : ''}`)
+    if (own.length > 0) return own
+    const derived = fromUrl.get(name)?.[i]
+    return derived !== undefined && derived.value === value ? derived.marks : []
+  })
 }
 
 function bodySection (side: 'request' | 'response', body: BodyRecord, view: DetailView, raw: boolean): SafeHtml {
@@ -129,17 +171,20 @@ function bodySection (side: 'request' | 'response', body: BodyRecord, view: Deta
   }
   if (body.body === '') return html`${head}<p class="muted">Empty.</p>`
   let text = body.body
+  let marks = view.masks.in(`/${side}/body`)
   const param = `${side}-encoding`
   const target = view.query.get(param)
   if (target) {
-    const again = redecode(text, body.encoding, target)
+    // The text between the masks is re-decoded; the markers stay, and so do their marks.
+    const again = redecodeMarked(text, marks, body.encoding, target)
     if ('error' in again) notes.push(`Could not re-decode as ${target}: ${again.error}`)
     else {
       text = again.text
+      marks = again.marks
       notes.push(`Re-decoded as ${again.encoding} (recorded as ${body.encoding ?? 'unknown'}).`)
     }
   }
-  const shown = renderBody(text, body.contentType, { pretty: view.prettify && !raw })
+  const shown = renderBody(text, body.contentType, { pretty: view.prettify && !raw, marks })
   if (shown.note) notes.push(shown.note)
   return html`${head}
   ${notes.map((n) => html`<p class="note">${n}</p>`)}

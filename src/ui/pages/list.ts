@@ -3,8 +3,9 @@ import type { RecordSummary } from '../../store/rows.js'
 import { DEFAULT_SCAN_LIMIT, type Page } from '../../store/store.js'
 import { CLIENTS } from '../../cli/filters.js'
 import { html, type SafeHtml } from '../html.js'
+import { MaskIndex, markTruncated, marksWithin, type Mark } from '../masks.js'
 import { RANGES, withParams } from '../query.js'
-import { formatBytes, formatMs, formatTime, statusBadge, truncateMiddle } from './format.js'
+import { formatBytes, formatMs, formatTime, statusBadge } from './format.js'
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']
 
@@ -15,16 +16,26 @@ export interface ListView {
   errors: string[]
   /** whether this is the first page (only it can go live) */
   first: boolean
+  /** the masks of the records with any in their URL, by id (summaryMasks) */
+  masks?: ReadonlyMap<string, MaskIndex>
 }
 
-/** One row; the live stream sends rows made here too, so that new rows look like the rest. */
-export function listRow (s: RecordSummary, base: string): SafeHtml {
-  const target = s.path + (s.url.includes('?') ? s.url.slice(s.url.indexOf('?')) : '')
+/**
+ * One row; the live stream sends rows made here too, so that new rows look like the rest. The path
+ * and query are marked where the record's masks say (`/path`, and `/url` from its `?` on).
+ */
+export function listRow (s: RecordSummary, base: string, masks: MaskIndex = MaskIndex.empty): SafeHtml {
+  const question = s.url.indexOf('?')
+  const target = s.path + (question === -1 ? '' : s.url.slice(question))
+  const marks: Mark[] = [
+    ...marksWithin(masks.in('/path'), 0, s.path.length),
+    ...(question === -1 ? [] : marksWithin(masks.in('/url'), question, s.url.length).map((m) => ({ ...m, start: m.start + s.path.length, end: m.end + s.path.length }))),
+  ]
   return html`<tr class="${s.failed ? 'failed' : ''}" data-id="${s.id}">
   <td class="time"><a href="${base}requests/${encodeURIComponent(s.id)}"><time datetime="${s.startedAt}">${formatTime(s.startedAt)}</time></a></td>
   <td class="method">${s.method}</td>
   <td class="host">${s.host}</td>
-  <td class="path" title="${target}"><a href="${base}requests/${encodeURIComponent(s.id)}">${truncateMiddle(target)}</a></td>
+  <td class="path" title="${target}"><a href="${base}requests/${encodeURIComponent(s.id)}">${markTruncated(target, marks)}</a></td>
   <td class="status">${statusBadge(s.status, s.errorCode)}</td>
   <td class="num">${formatMs(s.durationMs)}</td>
   <td class="num">${formatBytes(s.responseSize)}</td>
@@ -71,7 +82,7 @@ ${view.errors.length ? html`<ul class="errors" role="alert">${view.errors.map((e
 <table class="records">
   <thead><tr><th>Time (UTC)</th><th>Method</th><th>Host</th><th>Path</th><th>Status</th><th class="num">Duration</th><th class="num">Response</th><th>Client</th></tr></thead>
   <tbody id="rows">
-${view.page.items.map((s) => listRow(s, view.base))}
+${view.page.items.map((s) => listRow(s, view.base, view.masks?.get(s.id)))}
   </tbody>
 </table>
 ${view.page.items.length === 0 ? html`<p class="empty">${view.page.partial ? 'No match among these records.' : 'No outgoing requests match.'}</p>` : null}

@@ -10,6 +10,7 @@ import { parseDuration } from '../../cli/parse.js'
 import type { Ctx } from '../handler.js'
 import { HttpError, readJson, sendJson } from '../http.js'
 import { eventStream } from '../live.js'
+import { recordMasks, withMasks } from '../masks.js'
 import { listRow } from '../pages/list.js'
 import { parseFilter } from '../query.js'
 
@@ -49,8 +50,9 @@ async function record (ctx: Ctx): Promise<OutgoingRequestRecord> {
   return found
 }
 
+/** The record as stored; one stored before records listed their masks gets `masks` found from the marker. */
 export async function get (ctx: Ctx): Promise<void> {
-  sendJson(ctx.res, 200, await record(ctx))
+  sendJson(ctx.res, 200, withMasks(await record(ctx), ctx.app.marker))
 }
 
 export async function har (ctx: Ctx): Promise<void> {
@@ -139,7 +141,7 @@ export async function stream (ctx: Ctx): Promise<void> {
     filter,
     send (r) {
       const summary = toSummary(toRow(r))
-      events.send('record', withHtml ? { ...summary, html: listRow(summary, ctx.base).html } : summary)
+      events.send('record', withHtml ? { ...summary, html: listRow(summary, ctx.base, recordMasks(r, ctx.app.marker)).html } : summary)
     },
   })
   if (closed) remove()

@@ -4,10 +4,12 @@ import type { RecordSummary } from '../../store/rows.js'
 import { form, type Ctx } from '../handler.js'
 import { HttpError, redirect } from '../http.js'
 import { parseFilter } from '../query.js'
+import { recordMasks } from '../masks.js'
 import { detailPage } from '../pages/detail.js'
 import { dashboardPage, DASHBOARD_RANGES } from '../pages/dashboard.js'
 import { listPage } from '../pages/list.js'
 import { settingsPage } from '../pages/settings.js'
+import { summaryMasks } from '../stored-masks.js'
 
 export const PAGE_SIZE = 50
 
@@ -16,7 +18,8 @@ export async function list (ctx: Ctx): Promise<void> {
   const cursor = ctx.query.get('cursor')
   const store = await ctx.app.store()
   const page = errors.length ? { items: [], nextCursor: null, partial: false } : await store.list(filter, { cursor, limit: PAGE_SIZE })
-  ctx.app.page(ctx, errors.length ? 400 : 200, 'Requests', 'requests', listPage({ base: ctx.base, page, params, errors, first: !cursor }))
+  const masks = await summaryMasks(store, page.items, ctx.app.marker)
+  ctx.app.page(ctx, errors.length ? 400 : 200, 'Requests', 'requests', listPage({ base: ctx.base, page, params, errors, first: !cursor, masks }))
 }
 
 export async function detail (ctx: Ctx): Promise<void> {
@@ -25,9 +28,10 @@ export async function detail (ctx: Ctx): Promise<void> {
   if (!record) throw new HttpError(404, 'There is no record with this id: it may have been pruned.')
   let chain: RecordSummary[] = []
   if (record.chainId) chain = (await store.list({ chainId: record.chainId }, { limit: 50 })).items.reverse()
+  const chainMasks = await summaryMasks(store, chain.filter((hop) => hop.id !== record.id), ctx.app.marker)
   const config = await store.getConfig()
   ctx.app.page(ctx, 200, `${record.method} ${record.host}`, 'requests', detailPage({
-    base: ctx.base, record, chain, query: ctx.query, prettify: config.prettifyBodies, marker: ctx.app.marker,
+    base: ctx.base, record, chain, query: ctx.query, prettify: config.prettifyBodies, masks: recordMasks(record, ctx.app.marker), chainMasks,
   }))
 }
 
