@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -15,6 +15,7 @@ import { install, type Recorder } from '../../src/index.js'
 import { openStore, type Store } from '../../src/store/store.js'
 import { startUpstream, type Upstream } from '../fixtures/upstream.js'
 import { makeRecord } from '../fixtures/records.js'
+import type { Mask, OutgoingRequestRecord } from '../../src/record.js'
 import { PASSWORD, startAdmin, type AdminServer } from '../helpers/admin.js'
 
 const CHROMIUM = '/usr/bin/chromium'
@@ -23,6 +24,61 @@ const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get
 if (skip && required) throw new Error(`LOR_TEST_REQUIRE_BROWSER=1 but ${skip}`)
 
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+const M = '***hidden***'
+/** LOR_WRITE_SCREENSHOTS=1 writes docs/screenshots/detail-masks.png from test 9. */
+const SCREENSHOT = process.env.LOR_WRITE_SCREENSHOTS === '1' ? 'docs/screenshots/detail-masks.png' : null
+
+/**
+ * A failed payment call as the recorder would write it: masks in the URL, headers, both bodies, the
+ * error and the context, and one `***hidden***` that the upstream sent itself (not a mask).
+ */
+function maskedRecord (): OutgoingRequestRecord {
+  const url = `https://api.payments.example/v1/charges?api_key=${M}&currency=eur&customer=cus_8842`
+  const requestBody = JSON.stringify({ amount: 4200, card: { number: M, cvc: M }, customer: 'cus_8842', description: 'Order #1182' })
+  const responseBody = JSON.stringify({ error: { type: 'card_error', code: 'card_declined', message: `Your card was declined. Reference ${M} (as sent by the upstream)` }, request_log_url: 'https://dashboard.payments.example/logs/req_2QvK' })
+  const message = `Request failed with status 402; Authorization: Bearer ${M}`
+  /** The spans of the n-th occurrences of the marker in `text`. */
+  const spans = (text: string, ...nth: number[]): Array<[number, number]> => {
+    const all: number[] = []
+    for (let i = text.indexOf(M); i !== -1; i = text.indexOf(M, i + 1)) all.push(i)
+    return nth.map((n) => [all[n]!, all[n]! + M.length])
+  }
+  const masks: Mask[] = [
+    { field: '/url', by: 'name', rule: 'api key', spans: spans(url, 0) },
+    { field: '/request/headers/authorization', by: 'name', rule: 'authorization', spans: [[0, M.length]] },
+    { field: '/request/headers/idempotency-key', by: 'value', rule: 'jwt', spans: [[4, 4 + M.length]] },
+    { field: '/request/body', by: 'value', rule: 'card-number', spans: spans(requestBody, 0) },
+    { field: '/request/body', by: 'name', rule: 'cvc', spans: spans(requestBody, 1) },
+    { field: '/response/headers/set-cookie/0', by: 'name', rule: 'set-cookie', spans: [[0, M.length]] },
+    { field: '/error/message', by: 'value', rule: 'bearer', spans: spans(message, 0) },
+    { field: '/context/user/apiKey', by: 'name', rule: 'api key', spans: [[0, M.length]] },
+  ]
+  return makeRecord({
+    at: Date.now() - 30_000,
+    method: 'POST',
+    host: 'api.payments.example',
+    url,
+    path: '/v1/charges',
+    query: { api_key: M, currency: 'eur', customer: 'cus_8842' },
+    request: {
+      headers: { authorization: M, 'content-type': 'application/json', 'idempotency-key': `key-${M}`, 'x-upstream-echo': M },
+      contentType: 'application/json',
+      encoding: 'utf-8',
+      body: requestBody,
+      size: requestBody.length,
+    },
+    response: {
+      status: 402,
+      statusText: 'Payment Required',
+      headers: { 'content-type': 'application/json', 'set-cookie': [M, 'region=eu; Path=/'] },
+      body: responseBody,
+      size: responseBody.length,
+    },
+    error: { name: 'HTTPError', code: 'ERR_BAD_RESPONSE', message, phase: 'response' },
+    context: { requestId: 'r-7731', user: { id: 'u_19', apiKey: M } },
+    masks,
+  })
+}
 
 async function waitFor<T> (what: string, fn: () => Promise<T | null | undefined>, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms
@@ -171,6 +227,49 @@ describe('admin UI in Chromium', { skip }, () => {
     await (await fetch(`${upstream.http}/echo?live=yes`)).text()
     await recorder.flush()
     await page.locator('#rows tr.new td.path', { hasText: 'live=yes' }).waitFor({ timeout: 10_000 })
+  })
+
+  it('9. marks each masked value, with why, and nothing an upstream sent that only looks like one', async () => {
+    const record = maskedRecord()
+    await store.insert([record])
+    await page.setViewportSize({ width: 1280, height: 900 })
+    await page.goto(`${admin.origin}/requests/${record.id}`)
+    const titles = async (selector: string): Promise<Array<string | null>> =>
+      page.locator(`${selector} mark.masked`).evaluateAll((marks) => marks.map((m) => m.getAttribute('title')))
+    assert.deepEqual(await titles('h1.exchange'), ["masked: name rule 'api key'"])
+    assert.match((await page.locator('.mask-legend').textContent() ?? '').trim(), /^8 values masked by the recorder \(name rules: api key, authorization, cvc, set-cookie; detected: jwt, card-number, bearer\): hover one to see why\.$/)
+    const header = (name: string) => `table.pairs tr:has(th:text-is("${name}"))`
+    assert.deepEqual(await titles(header('authorization')), ["masked: name rule 'authorization'"])
+    assert.deepEqual(await titles(header('idempotency-key')), ["masked: detected 'jwt'"])
+    assert.equal(await page.locator(header('idempotency-key')).locator('td').textContent(), `key-${M}`)
+    assert.deepEqual(await titles(header('x-upstream-echo')), [], 'a header that only holds the marker text is not marked')
+    assert.deepEqual(await titles(header('api_key')), ["masked: name rule 'api key'"])
+    const bodies = page.locator('pre.body')
+    assert.deepEqual(await bodies.nth(0).locator('mark.masked').evaluateAll((marks) => marks.map((m) => [m.getAttribute('title'), m.textContent])),
+      [["masked: detected 'card-number'", M], ["masked: name rule 'cvc'", M]])
+    // The upstream's own `***hidden***` in the response body is text, inside its highlighted string.
+    assert.equal(await bodies.nth(1).locator('mark.masked').count(), 0)
+    assert.match(await bodies.nth(1).textContent() ?? '', /Reference \*\*\*hidden\*\*\* \(as sent by the upstream\)/)
+    assert.deepEqual(await titles('.error-panel'), ["masked: detected 'bearer'"])
+    assert.deepEqual(await titles('table.facts tr:has(th:text-is("user"))'), ["masked: name rule 'api key'"])
+    // Marks look like marks: hatched and outlined, whatever the theme.
+    const style = await page.locator('h1.exchange mark.masked').evaluate((m) => { const s = getComputedStyle(m); return [s.outlineStyle, s.backgroundImage] })
+    assert.equal(style[0], 'dashed')
+    assert.match(style[1]!, /repeating-linear-gradient/)
+    // Raw bodies and a re-decoded body keep their marks.
+    await page.goto(`${admin.origin}/requests/${record.id}?raw=1&request-encoding=iso-8859-1`)
+    assert.match(await page.locator('p.note').first().textContent() ?? '', /Re-decoded as iso-8859-1/)
+    assert.equal(await page.locator('pre.body').nth(0).locator('mark.masked').count(), 2)
+    assert.equal(await page.locator('pre.body').nth(1).locator('mark.masked').count(), 0)
+    // The list marks the URL's masks too.
+    await page.goto(`${admin.origin}/?host=api.payments.example`)
+    assert.deepEqual(await titles(`tr[data-id="${record.id}"] td.path`), ["masked: name rule 'api key'"])
+    if (SCREENSHOT) {
+      await page.goto(`${admin.origin}/requests/${record.id}`)
+      await mkdir('docs/screenshots', { recursive: true })
+      await page.locator('h1.exchange mark.masked').hover()
+      await page.screenshot({ path: SCREENSHOT })
+    }
   })
 
   it('8. an XSS payload in a URL, a header, a body and an error message stays inert', async () => {
