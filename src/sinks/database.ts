@@ -9,11 +9,11 @@
  *   narrowed down by halving the batch; a record that fails on its own three times is dropped and
  *   counted (`stats().failed`), so one bad record never blocks the rest (the reference retries such
  *   a batch forever).
- * - Runtime switches (saveToDb, saveBody, maxContentLength) are read from the database before the first
- *   record is decided: records wait in the queue until that read has answered, then are written or
- *   dropped by the switches in force, with the stored body switches applied (restrict.ts). After
- *   that, through a cache of `configCacheMs`. When they cannot be read, the recorder's options apply,
- *   and onError says so once.
+ * - Runtime switches (saveToDb, saveBody, maxContentLength) decide each record by a copy read from the
+ *   database at most `configCacheMs` before (store/switches.ts): records that find no such copy (the
+ *   first ones of a process, or after the copy aged) wait at the end of the queue for the read, and
+ *   are then written or dropped by it, with the stored body switches applied (restrict.ts). When they
+ *   cannot be read, the recorder's options apply, and onError says so once.
  * - The queue is written out before a process that ends by itself exits (`beforeExit`) and on
  *   `recorder.close()`, which the recorder also calls on SIGTERM and SIGINT when the app does not
  *   handle them (src/signals.ts). What is still queued at a SIGKILL or `process.exit()` is lost (see
@@ -121,7 +121,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
   /** set when close() gave up: the writer stops, and what is left is dropped */
   let abandoned = false
   let wake: (() => void) | null = null
-  /** rows at the head of the queue taken before the first read of the switches answered, not yet decided */
+  /** rows at the end of the queue waiting for a read of the switches to decide them; the writer stops before them */
   let undecided = 0
   let overflowing = false
   let lastReport = ''
@@ -171,20 +171,19 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     onUnreadable: (err) => report(`cannot read the runtime switches (${(err as Error)?.message ?? err}); the recorder's options apply until they can be read`, err),
   })
 
-  /** The policy in force, or null while the first read of the switches has not answered. */
+  /** The policy in force, or null when records must wait for a read of the switches. */
   function policy (): SavePolicy | null {
     const config = switches.current()
     return config && savePolicy(config, defaults)
   }
 
-  /** Decides the rows that waited for the first read of the switches: dropped, kept, or kept with less. */
+  /** Once the read has answered: the rows that waited for it are dropped, kept, or kept with less. */
   function decideWaiting (): void {
     if (!undecided) return
-    const p = policy()
-    if (!p) return
-    const head = queue.slice(0, undecided)
+    const p = savePolicy(switches.latest(), defaults)
+    const start = queue.length - undecided
     const kept: Row[] = []
-    for (const row of head) {
+    for (const row of queue.slice(start)) {
       queuedBytes -= memory(row)
       if (!p.save) {
         counts.skipped++
@@ -195,8 +194,9 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
       kept.push(out)
       queuedBytes += memory(out)
     }
-    queue = kept.concat(queue.slice(undecided))
+    queue = queue.slice(0, start).concat(kept)
     undecided = 0
+    if (queue.length >= batchSize) void pump()
   }
 
   const rowOf = (record: OutgoingRequestRecord, p: SavePolicy): Row => toRow(restrict(record, p, defaults.oversizeBody))
@@ -225,9 +225,12 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     const alive = setInterval(() => {}, 1 << 30)
     try {
       let delay = 0
-      if (undecided) await switches.ready()
-      decideWaiting()
       while (queue.length && !abandoned) {
+        if (queue.length === undecided) {
+          await switches.settled()
+          decideWaiting()
+          continue
+        }
         if (delay) await pause(delay)
         if (abandoned) return
         let s: WriterStore
@@ -238,7 +241,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
           reportOnce(`cannot open (${(err as Error).message}); retrying in ${delay} ms`, err)
           continue
         }
-        const outcome = await writeHead(s, Math.min(batchSize, queue.length))
+        const outcome = await writeHead(s, Math.min(batchSize, queue.length - undecided))
         if (outcome !== 'ok') {
           delay = next(delay)
           continue
@@ -313,7 +316,6 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
   function consume (n: number): void {
     for (let i = 0; i < n; i++) queuedBytes -= memory(queue[i]!)
     queue = queue.slice(n)
-    undecided = Math.max(0, undecided - n)
   }
 
   /** The same failure again and again is reported once until a write succeeds. */
@@ -354,6 +356,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     const lost = queue.length
     counts.dropped += lost
     consume(lost)
+    undecided = 0
     report(`${why} with ${lost} record(s) not written after ${closeTimeout} ms; they are dropped (see stats().dropped)`)
     wake?.()
     // A write may still hang on a dead connection: end the store's thread, or it would keep the process alive.
@@ -383,7 +386,8 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
         counts.dropped++
         return
       }
-      const p = policy()
+      // Behind rows that wait for the switches, a record waits too: decided in order, by the same read.
+      const p = undecided ? null : policy()
       if (p && !p.save) {
         counts.skipped++
         return
@@ -391,13 +395,13 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
       // A full queue drops the record before serializing it: under overload, that work and its garbage
       // would be the largest cost (bench:ingest: RSS 387 MB at 10x overload when serialized first).
       if (queue.length >= maxQueue || queuedBytes >= maxQueueBytes) return overflow()
-      // Before the switches are known the row is kept whole, and decided when they are (decideWaiting).
+      // A row that waits is kept whole, and decided when the read answers (decideWaiting).
       const row = p ? rowOf(record, p) : toRow(record)
       if (queuedBytes + memory(row) > maxQueueBytes) return overflow()
       overflowing = false
       queue.push(row)
       // Decided as soon as the read answers, so that what the switches drop does not wait for a write.
-      if (!p && ++undecided === 1) void switches.ready().then(decideWaiting)
+      if (!p && ++undecided === 1) void switches.settled().then(decideWaiting)
       queuedBytes += memory(row)
       if (queue.length >= batchSize) void pump()
       else arm()
