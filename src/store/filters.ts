@@ -68,6 +68,15 @@ export function where (filter: RecordFilter, dialect: Dialect) {
 /** `!` escapes LIKE's wildcards, the same in all three databases (a backslash is not: MySQL doubles it). */
 const escapeLike = (s: string): string => s.replace(/[!%_]/g, '!$&')
 
+/** The stored record's `masks` as JSON text (MySQL may hand it over parsed); NULL for a record stored without them. */
+export function recordMasks (dialect: Dialect) {
+  switch (dialect) {
+    case 'postgres': return sql<unknown>`(record::json -> 'masks')::text`
+    case 'mysql': return sql<unknown>`json_extract(record, '$.masks')`
+    case 'sqlite': return sql<unknown>`json_extract(record, '$.masks')`
+  }
+}
+
 /** A context value as text; the key is a bound parameter, never SQL. */
 function contextValue (key: string, dialect: Dialect) {
   const path = `$."${key.replace(/["\\]/g, '\\$&')}"`

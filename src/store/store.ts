@@ -8,10 +8,10 @@
  */
 import { Kysely, sql, type ExpressionBuilder } from 'kysely'
 import { LorError } from '../errors.js'
-import type { OutgoingRequestRecord } from '../record.js'
+import type { Mask, OutgoingRequestRecord } from '../record.js'
 import { readConfig, writeConfig, type ConfigPatch, type RuntimeConfig } from './config.js'
 import { createDialect, type DriverOptions, type SqliteDatabase } from './drivers.js'
-import { where, toMillis, type RecordFilter } from './filters.js'
+import { recordMasks, where, toMillis, type RecordFilter } from './filters.js'
 import { migrate, pendingMigrations, type SchemaOptions } from './migrations.js'
 import { dropPartitionsBefore, ensurePartitions, isPartitioned } from './partitions.js'
 import { fromRow, SUMMARY_COLUMNS, toRow, toSummary, type RecordSummary } from './rows.js'
@@ -224,6 +224,28 @@ export class Store {
   async get (id: string): Promise<OutgoingRequestRecord | null> {
     const row = await this.db.selectFrom(LOG_TABLE).select('record').where('id', '=', id).executeTakeFirst()
     return row ? fromRow(row) : null
+  }
+
+  /**
+   * The `masks` of these records, by id, without reading their bodies: null for a record stored before
+   * records listed their masks (or one that is gone).
+   */
+  async masksOf (ids: readonly string[]): Promise<Map<string, Mask[] | null>> {
+    const out = new Map<string, Mask[] | null>(ids.map((id) => [id, null]))
+    if (ids.length === 0) return out
+    const rows = await this.db.selectFrom(LOG_TABLE).select(['id', recordMasks(this.dialect).as('masks')]).where('id', 'in', [...ids]).execute()
+    for (const row of rows) {
+      let masks = row.masks
+      if (typeof masks === 'string') {
+        try {
+          masks = JSON.parse(masks)
+        } catch {
+          masks = null
+        }
+      }
+      out.set(row.id, Array.isArray(masks) ? masks as Mask[] : null)
+    }
+    return out
   }
 
   /**

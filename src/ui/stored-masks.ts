@@ -3,23 +3,12 @@
  * for marking their URLs and paths. A summary has no `masks`, and reading the whole records would
  * read their bodies too: this asks the database for each record's `masks` only, in one query.
  */
-import { sql } from 'kysely'
 import { findMarkers } from '../mask/record.js'
 import { percentEncode } from '../mask/percent-encoding.js'
-import type { Mask, OutgoingRequestRecord } from '../record.js'
+import type { OutgoingRequestRecord } from '../record.js'
 import type { RecordSummary } from '../store/rows.js'
-import { LOG_TABLE } from '../store/schema.js'
 import type { Store } from '../store/store.js'
 import { MaskIndex } from './masks.js'
-
-/** The `masks` of the stored record as JSON text (or, from MySQL, already parsed); NULL when it has none. */
-function masksColumn (store: Store) {
-  switch (store.dialect) {
-    case 'postgres': return sql<unknown>`(record::json -> 'masks')::text`
-    case 'mysql': return sql<unknown>`JSON_EXTRACT(record, '$.masks')`
-    default: return sql<unknown>`json_extract(record, '$.masks')`
-  }
-}
 
 /**
  * The masks of each summary's record, by id; summaries whose URL and path hold no `marker` are left
@@ -31,24 +20,10 @@ export async function summaryMasks (store: Store, items: readonly RecordSummary[
   const encoded = percentEncode(marker)
   const wanted = items.filter((s) => [s.url, s.path].some((t) => t.includes(marker) || t.includes(encoded)))
   if (wanted.length === 0) return out
-  const stored = new Map<string, unknown>()
-  try {
-    const rows = await store.db.selectFrom(LOG_TABLE).select(['id', masksColumn(store).as('masks')]).where('id', 'in', wanted.map((s) => s.id)).execute()
-    for (const row of rows) stored.set(row.id, row.masks)
-  } catch {
-    // A database without JSON functions: read the records instead.
-    await Promise.all(wanted.map(async (s) => stored.set(s.id, (await store.get(s.id))?.masks ?? null)))
-  }
+  const stored = await store.masksOf(wanted.map((s) => s.id))
   for (const s of wanted) {
-    let masks = stored.get(s.id)
-    if (typeof masks === 'string') {
-      try {
-        masks = JSON.parse(masks)
-      } catch {
-        masks = null
-      }
-    }
-    out.set(s.id, Array.isArray(masks) ? new MaskIndex(masks as Mask[]) : new MaskIndex(findMarkers(urlOnly(s), marker), true))
+    const masks = stored.get(s.id)
+    out.set(s.id, masks ? new MaskIndex(masks) : new MaskIndex(findMarkers(urlOnly(s), marker), true))
   }
   return out
 }

@@ -28,6 +28,10 @@ const good: OutgoingRequestRecord = {
   context: { requestId: 'r-1' },
   traceId: null,
   spanId: null,
+  masks: [
+    { field: '/url', by: 'name', rule: 'api key', spans: [[41, 53]] },
+    { field: '/response/headers/set-cookie/0', by: 'name', rule: 'set-cookie', spans: [[2, 14]] },
+  ],
 }
 
 const broken = (patch: (r: OutgoingRequestRecord & Record<string, unknown>) => void): OutgoingRequestRecord => {
