@@ -71,7 +71,7 @@ export class SecretSet {
   /** Replaces every occurrence of every kept value, in each form it may be echoed in, with `marker(rule)`. */
   scrub(text: string, marker: (rule: string) => string): string {
     if (this.#values.size === 0 || typeof text !== 'string' || text.length < MIN_ECHO_LENGTH) return text
-    const { regexp, rules, long, short } = this.#matcher ??= buildMatcher(this.#values)
+    const { regexp, rules, long, short } = this.#matcher ??= matcherFor(this.#values)
     // Longest first throughout, so a secret that contains another is replaced whole: forms too long for
     // one RegExp by plain search, then the alternation, then any short forms it had no room for. Markers
     // hold no secret text, so a later step cannot match inside one.
@@ -88,11 +88,16 @@ export class SecretSet {
 
 /**
  * The forms a value is echoed in: as is; percent-encoded (upper- and lower-case hex, `+` for a space);
- * JSON-escaped (with `\/`, with `\uXXXX` for non-ASCII, and escaped twice, for a body quoted inside a
- * JSON string); base64; HTML-escaped.
+ * JSON-escaped (with `\/`, with `\uXXXX` for non-ASCII or, as Go writes it, for `&<>` too, and escaped
+ * twice, for a body quoted inside a JSON string); base64, whole or inside a longer base64 text;
+ * HTML-escaped the ways servers do it (named entities; decimal or hex references; Go's and
+ * MarkupSafe's `&#34;`/`&#39;` beside `&amp;`; Django's `&#x27;`).
  */
 export function echoForms(value: string): Set<string> {
-  const forms = new Set<string>([value])
+  const bytes = Buffer.from(value, 'utf8')
+  const forms = new Set<string>([value, bytes.toString('base64'), bytes.toString('base64url'), ...base64Inside(bytes)])
+  // Letters, digits and `-._~` read the same in every text encoding: most tokens stop here.
+  if (PLAIN.test(value)) return forms
   const percent = percentEncode(value)
   forms.add(percent)
   forms.add(lowerHex(percent))
@@ -104,18 +109,30 @@ export function echoForms(value: string): Set<string> {
   const json = JSON.stringify(value).slice(1, -1)
   forms.add(json)
   forms.add(json.replaceAll('/', '\\/'))
-  const ascii = json.replace(/[\u0080-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+  const ascii = json.replace(/[\u0080-\uffff]/g, unicodeEscape)
   forms.add(ascii)
-  forms.add(ascii.replace(/\\u([0-9a-f]{4})/g, (_, hex: string) => '\\u' + hex.toUpperCase()))
+  forms.add(upperHexEscapes(ascii))
+  const htmlSafe = ascii.replace(/[&<>]/g, unicodeEscape)
+  forms.add(htmlSafe)
+  forms.add(upperHexEscapes(htmlSafe))
   forms.add(JSON.stringify(json).slice(1, -1))
-  const bytes = Buffer.from(value, 'utf8')
-  forms.add(bytes.toString('base64'))
-  forms.add(bytes.toString('base64url'))
-  for (const inner of base64Inside(bytes)) forms.add(inner)
-  forms.add(value.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!))
-  forms.add(value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`))
+  for (const entities of HTML_STYLES) forms.add(value.replace(/[&<>"']/g, (c) => entities[c]!))
   return forms
 }
+
+const PLAIN = /^[A-Za-z0-9._~-]*$/
+
+const unicodeEscape = (c: string): string => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')
+const upperHexEscapes = (text: string): string => text.replace(/\\u([0-9a-f]{4})/g, (_, hex: string) => '\\u' + hex.toUpperCase())
+
+/** How servers write `&<>"'` in HTML: named; decimal; hex; Go and MarkupSafe; Django and Python's html.escape. */
+const HTML_STYLES: ReadonlyArray<Record<string, string>> = [
+  { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' },
+  { '&': '&#38;', '<': '&#60;', '>': '&#62;', '"': '&#34;', "'": '&#39;' },
+  { '&': '&#x26;', '<': '&#x3c;', '>': '&#x3e;', '"': '&#x22;', "'": '&#x27;' },
+  { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' },
+  { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#x27;' },
+]
 
 /**
  * The base64 a value becomes inside a longer base64 text (a whole body echoed as base64): at each of
@@ -133,7 +150,6 @@ function base64Inside(bytes: Buffer): string[] {
   return inner
 }
 
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }
 
 const lowerHex = (text: string): string => text.replace(/%[0-9A-F]{2}/g, (h) => h.toLowerCase())
 
@@ -151,6 +167,24 @@ interface Matcher {
 const LONG_FORM = 256
 /** The alternation is split past this many characters of source. */
 const MAX_SOURCE = 16_384
+
+/**
+ * Records of one service mostly carry the same few secrets (its API key, its client secret), so the
+ * matcher for a set of values is kept: building it is most of the cost of scrubbing a small record.
+ */
+const matchers = new Map<string, Matcher>()
+
+function matcherFor(values: ReadonlyMap<string, string>): Matcher {
+  let key = ''
+  for (const [value, rule] of values) key += value + '\0' + rule + '\0'
+  let matcher = matchers.get(key)
+  if (matcher === undefined) {
+    matcher = buildMatcher(values)
+    if (matchers.size >= 64 || key.length > 4096) matchers.clear()
+    if (key.length <= 4096) matchers.set(key, matcher)
+  }
+  return matcher
+}
 
 function buildMatcher(values: ReadonlyMap<string, string>): Matcher {
   const rules = new Map<string, string>()
