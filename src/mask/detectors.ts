@@ -164,6 +164,8 @@ function candidates (text: string, detectors: readonly Detector[]): Set<Detector
     plans.set(detectors, plan)
   }
   const out = new Set(plan.always)
+  // No default detector matches fewer characters than a JWT's twelve: header values such as `gzip` skip the scan.
+  if (text.length < 12) return out
   if (plan.literals !== null) {
     plan.literals.lastIndex = 0
     for (let m = plan.literals.exec(text); m !== null; m = plan.literals.exec(text)) {

@@ -13,6 +13,7 @@ import { checkDetector, DEFAULT_DETECTORS, type Detector } from './detectors.js'
 import { DEFAULT_RULES, defaultRuleSet } from './name-rules.js'
 import { createNameMatcher, tokenize, type NameRule } from './names.js'
 import { maskRecord } from './record.js'
+import { sentinelPattern } from './session.js'
 import { parseForm } from './form.js'
 import { splitUrl } from './url.js'
 import { randomBytes } from 'node:crypto'
@@ -108,13 +109,15 @@ export function createMasker (config: Partial<MaskConfig> = {}): Masker {
     }
     return rule
   }
+  // Unguessable, so an upstream cannot forge a mask in the record (session.ts).
+  const nonce = randomBytes(6).toString('base64url').replace(/[^a-z0-9]/gi, 'x')
   const how = {
     ruleFor,
     alwaysMasked: new Set(resolved.headers),
     detectors: detectorSet(resolved.detectors),
     marker: resolved.marker,
-    // Unguessable, so an upstream cannot forge a mask in the record (session.ts).
-    nonce: randomBytes(6).toString('base64url').replace(/[^a-z0-9]/gi, 'x'),
+    nonce,
+    sentinel: sentinelPattern(nonce),
   }
   return {
     config: resolved,

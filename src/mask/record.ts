@@ -20,6 +20,8 @@ export interface RecordMasking {
   readonly detectors: readonly Detector[]
   readonly marker: string
   readonly nonce: string
+  /** `sentinelPattern(nonce)` */
+  readonly sentinel: RegExp
 }
 
 /**
@@ -27,7 +29,7 @@ export interface RecordMasking {
  * URL as sent and decoded bodies, and is not changed.
  */
 export function maskRecord (raw: OutgoingRequestRecord, how: RecordMasking): OutgoingRequestRecord {
-  const s = new MaskSession(how.ruleFor, how.nonce)
+  const s = new MaskSession(how.ruleFor, how.nonce, how.sentinel)
   s.oauth = isOAuth(raw)
   const { url, query } = maskUrl(raw.url, s)
   const request = { ...raw.request, headers: maskHeaders(raw.request.headers, how.alwaysMasked, s) }

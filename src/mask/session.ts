@@ -25,10 +25,11 @@ export class MaskSession implements NameMasking {
   readonly #index = new Map<string, string>()
   readonly #sentinel: RegExp
 
-  constructor (ruleFor: (name: string) => string | null, nonce: string) {
+  /** `sentinel` is `sentinelPattern(nonce)`, made once per masker. */
+  constructor (ruleFor: (name: string) => string | null, nonce: string, sentinel: RegExp) {
     this.#ruleFor = ruleFor
     this.#nonce = nonce
-    this.#sentinel = new RegExp(`${OPEN}${nonce}(\\d+)${CLOSE}|${percentEncode(OPEN)}${nonce}(\\d+)${percentEncode(CLOSE)}`, 'gi')
+    this.#sentinel = sentinel
   }
 
   ruleFor (name: string): string | null {
@@ -99,8 +100,15 @@ export class MaskSession implements NameMasking {
   }
 }
 
+/** What `reveal` looks for: a sentinel as written, or percent-encoded. */
+export const sentinelPattern = (nonce: string): RegExp =>
+  new RegExp(`${OPEN}${nonce}(\\d+)${CLOSE}|${percentEncode(OPEN)}${nonce}(\\d+)${percentEncode(CLOSE)}`, 'gi')
+
 /** The rule named in the record for OAuth's `code`. */
 export const OAUTH_CODE = 'code (OAuth)'
 
 /** A JSON Pointer token (RFC 6901). */
-export const pointer = (key: string | number): string => '/' + String(key).replaceAll('~', '~0').replaceAll('/', '~1')
+export function pointer (key: string | number): string {
+  const text = String(key)
+  return text.includes('~') || text.includes('/') ? '/' + text.replaceAll('~', '~0').replaceAll('/', '~1') : '/' + text
+}
