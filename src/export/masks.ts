@@ -5,7 +5,7 @@
  */
 import { ENV_PREFIX } from '../env.js'
 import { DEFAULT_MASK } from '../mask/index.js'
-import { findMarkers } from '../mask/record.js'
+import { findMarkers, withMasks as withFoundMasks } from '../mask/record.js'
 import type { Mask, OutgoingRequestRecord } from '../record.js'
 
 /**
@@ -26,21 +26,8 @@ export function masksOf (record: OutgoingRequestRecord, marker: string = storedM
   return Array.isArray(record.masks) ? record.masks : findMarkers(record, marker)
 }
 
-/**
- * The record as it is when it lists its masks; else a copy with `masks` found from the marker,
- * in its place among the keys (before `context`), as a record made today has it.
- */
-export function withMasks (record: OutgoingRequestRecord, marker: string = storedMarker()): OutgoingRequestRecord {
-  if (Array.isArray(record.masks)) return record
-  const masks = findMarkers(record, marker)
-  if (!Object.hasOwn(record, 'context')) return { ...record, masks }
-  const copy: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(record)) {
-    if (key === 'context') copy.masks = masks
-    if (key !== 'masks') copy[key] = value
-  }
-  return copy as unknown as OutgoingRequestRecord
-}
+/** `withMasks` (mask/record.ts), with the stored marker by default. */
+export const withMasks = (record: OutgoingRequestRecord, marker: string = storedMarker()): OutgoingRequestRecord => withFoundMasks(record, marker)
 
 /**
  * Fields that repeat part of another: `path` is the URL's path, and a query parameter is in the URL.

@@ -109,6 +109,23 @@ export function findMarkers (record: OutgoingRequestRecord, marker: string): Mas
 }
 
 /**
+ * The record with `masks`: as it is when it lists them, else a copy with those `findMarkers` finds,
+ * in their place among the keys (before `context`), as a record made today has them. For readers of
+ * stored records: the UI, `tail`, the exports.
+ */
+export function withMasks (record: OutgoingRequestRecord, marker: string): OutgoingRequestRecord {
+  if (Array.isArray(record.masks)) return record
+  const masks = findMarkers(record, marker)
+  const copy: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(record)) {
+    if (key === 'context') copy.masks = masks
+    if (key !== 'masks') copy[key] = value
+  }
+  if (!('masks' in copy)) copy.masks = masks
+  return copy as unknown as OutgoingRequestRecord
+}
+
+/**
  * Calls `fn` on every string of the record that can hold a secret, and stores what it returns; the
  * second argument is the string's JSON Pointer. The query is derived from the URL again afterwards.
  */

@@ -8,6 +8,7 @@
  * every occurrence of the marker (`findMarkers`, rule `?`), and the page says so.
  */
 import { findMarkers } from '../mask/record.js'
+export { withMasks } from '../mask/record.js'
 import { formDecode } from '../mask/percent-encoding.js'
 import type { Mask, OutgoingRequestRecord } from '../record.js'
 import { html, type SafeHtml } from './html.js'
@@ -77,22 +78,6 @@ const DERIVED = /^\/(path$|query(\/|$))/
  */
 export function recordMasks (record: OutgoingRequestRecord, marker: string): MaskIndex {
   return Array.isArray(record.masks) ? new MaskIndex(record.masks) : new MaskIndex(findMarkers(record, marker), true)
-}
-
-/**
- * The record with `masks`, for the JSON API: as stored when it lists them, else a copy with those
- * `findMarkers` finds, in their place among the keys (before `context`), as a record made today has them.
- */
-export function withMasks (record: OutgoingRequestRecord, marker: string): OutgoingRequestRecord {
-  if (Array.isArray(record.masks)) return record
-  const masks = findMarkers(record, marker)
-  const copy: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(record)) {
-    if (key === 'context') copy.masks = masks
-    if (key !== 'masks') copy[key] = value
-  }
-  if (!('masks' in copy)) copy.masks = masks
-  return copy as unknown as OutgoingRequestRecord
 }
 
 /**
