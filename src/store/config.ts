@@ -3,7 +3,7 @@
  * process. An override (`yes`/`no`) falls back to `default` at a deadline stored with it: no job
  * runner is needed, since every reader applies the deadline itself.
  */
-import type { Kysely } from 'kysely'
+import { sql, type Kysely } from 'kysely'
 import { InvalidOptionError } from '../errors.js'
 import { CONFIG_TABLE, type Switch, type Tables } from './schema.js'
 
@@ -57,6 +57,12 @@ export async function readConfig (db: Kysely<Tables>, now = Date.now()): Promise
 export async function writeConfig (db: Kysely<Tables>, patch: ConfigPatch, now = Date.now()): Promise<RuntimeConfig> {
   check(patch)
   await db.transaction().execute(async (tx) => {
+    // Lock the row before reading it: two changes at once must not each write back what the other read
+    // (PostgreSQL, MySQL), and a SQLite transaction that began by reading cannot write once another
+    // connection has committed, such as a recording process (SQLITE_BUSY_SNAPSHOT, or SQLITE_BUSY
+    // without waiting). A write first waits for the lock, and what follows reads the row as it is then.
+    // @see https://www.sqlite.org/rescode.html#busy_snapshot
+    await tx.updateTable(CONFIG_TABLE).set({ updated_at: sql`updated_at` }).where('id', '=', 1).execute()
     const current = await readConfig(tx, now)
     const next = { ...current, ...patch }
     const overriding = next.saveToDb !== 'default' || next.saveBody !== 'default'
