@@ -380,7 +380,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       }
     }
     if (this.options.onRecord) this.guard(() => this.options.onRecord!(record))
-    for (const listener of this.listeners('record')) this.guard(() => (listener as (r: OutgoingRequestRecord) => void)(record))
+    // rawListeners: a once() listener is a wrapper that removes itself; listeners() would hand over the
+    // function inside it, called for every record and never removed.
+    for (const listener of this.rawListeners('record')) this.guard(() => (listener as (r: OutgoingRequestRecord) => void)(record))
   }
 
   private guard (fn: () => unknown): void {

@@ -188,6 +188,24 @@ describe('flush() and stats()', () => {
     }
   })
 
+  it('a once(\'record\') listener hears one record, as on any EventEmitter (it heard every one)', async () => {
+    const recorder = install()
+    try {
+      const all: string[] = []
+      const first: string[] = []
+      recorder.on('record', (r) => all.push(String(r.request.headers['x-case'])))
+      recorder.once('record', (r) => first.push(String(r.request.headers['x-case'])))
+      await get('fetch', 'o1')
+      await recorder.flush()
+      await get('http', 'o2')
+      await recorder.flush()
+      assert.deepEqual([all, first], [['o1', 'o2'], ['o1']])
+      assert.equal(recorder.listenerCount('record'), 1)
+    } finally {
+      await recorder.close()
+    }
+  })
+
   it('stats counts started, recorded, in flight, pending and failed', async () => {
     const recorder = install({ onError: () => {} })
     try {
