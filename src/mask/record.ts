@@ -161,23 +161,31 @@ function mapStrings (value: unknown, at: string, fn: (text: string, field: strin
   if (typeof value === 'string') return fn(value, at)
   if (Array.isArray(value)) return value.map((v, i) => mapStrings(v, at + pointer(i), fn))
   if (value === null || typeof value !== 'object') return value
-  const out = dict<unknown>()
-  for (const key of Object.keys(value)) out[key] = mapStrings((value as Record<string, unknown>)[key], at + pointer(key), fn)
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(value)) setOwn(out, key, mapStrings((value as Record<string, unknown>)[key], at + pointer(key), fn))
   return out
+}
+
+/**
+ * The context stays the plain objects the app gave (a listener may compare them), with any key as an
+ * own key: defined, never assigned, so a `__proto__` key cannot change the prototype.
+ */
+function setOwn (target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
 }
 
 /** Context keys go through the name rules like JSON keys: `{ authToken, user: { apiKey } }` is masked. */
 function maskContext (value: unknown, s: MaskSession): unknown {
   if (Array.isArray(value)) return value.map((v) => maskContext(v, s))
   if (value === null || typeof value !== 'object') return value
-  const out = dict<unknown>()
+  const out: Record<string, unknown> = {}
   for (const key of Object.keys(value)) {
     const v = (value as Record<string, unknown>)[key]
     const rule = s.ruleFor(key)
-    if (rule === null || v === '' || v === null || v === undefined || typeof v === 'boolean') out[key] = maskContext(v, s)
+    if (rule === null || v === '' || v === null || v === undefined || typeof v === 'boolean') setOwn(out, key, maskContext(v, s))
     else {
       learnStrings(v, rule, s)
-      out[key] = s.marker(rule)
+      setOwn(out, key, s.marker(rule))
     }
   }
   return out
