@@ -1,6 +1,6 @@
 /**
- * The runtime switches (saved in the database, read by every recording process within a few
- * seconds), the countdown to their automatic reset, what is in force, "prune now" and exports.
+ * The runtime switches (saved in the database, read by every recording process within its
+ * writer.configCacheMs, 5 s by default), the countdown to their automatic reset, what is in force, "prune now" and exports.
  */
 import type { RuntimeConfig, Switch } from '../../store/config.js'
 import { html, type SafeHtml } from '../html.js'
@@ -43,7 +43,7 @@ ${view.flash ? html`<p class="flash" role="status">${view.flash}</p>` : null}
 ${view.errors.length ? html`<ul class="errors" role="alert">${view.errors.map((e) => html`<li>${e}</li>`)}</ul>` : null}
 <section>
   <h2>Runtime switches</h2>
-  <p class="muted">Saved in the database: every recording process applies a change within a few seconds. An override of saving lasts
+  <p class="muted">Saved in the database: every recording process applies a change within 5 seconds (its writer.configCacheMs), and a process that starts applies it from its first record. An override of saving lasts
   ${c.resetAfterMinutes} minute(s), then goes back to the default by itself.</p>
   ${c.resetAt
     ? html`<p class="reset">Overrides reset at <time datetime="${c.resetAt}">${formatTime(c.resetAt)}</time> UTC (<span class="countdown" data-deadline="${c.resetAt}">${countdown(Date.parse(c.resetAt) - view.now)}</span>).</p>`
