@@ -168,7 +168,12 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
         report(`applying the runtime switches failed: ${(err as Error)?.message ?? err}`, err)
       }
     },
-    onUnreadable: (err) => report(`cannot read the runtime switches (${(err as Error)?.message ?? err}); the recorder's options apply until they can be read`, err),
+    onUnreadable: (err, stale) => {
+      const applies = stale ? 'the values last read stay in force' : 'the recorder\'s options apply'
+      const why = (err as Error)?.message ?? err
+      // Not opening at all is the news; that the switches wait on it, the consequence.
+      report(store ? `cannot read the runtime switches (${why}): ${applies} until they can be read` : `cannot open (${why}), so the runtime switches cannot be read: ${applies} until they can`, err)
+    },
   })
 
   /** The policy in force, or null when records must wait for a read of the switches. */

@@ -15,8 +15,11 @@ export interface SwitchesOptions {
   cacheMs: number
   /** called with the switches in force whenever they change (a read, or an override's deadline); must not throw */
   onChange?: (config: RuntimeConfig) => void
-  /** called once when the switches cannot be read, and again only after a read has succeeded meanwhile */
-  onUnreadable: (error: unknown) => void
+  /**
+   * called once when the switches cannot be read, and again only after a read has succeeded meanwhile;
+   * `stale` when an earlier read succeeded (its values stay in force), else the defaults apply
+   */
+  onUnreadable: (error: unknown, stale: boolean) => void
   /** the clock the overrides' deadlines are compared with; default Date.now */
   now?: () => number
 }
@@ -72,7 +75,7 @@ export class RuntimeSwitches {
       this.failing = false
       this.adopt(config)
     }, (err: unknown) => {
-      if (!this.failing) this.options.onUnreadable(err)
+      if (!this.failing) this.options.onUnreadable(err, this.config !== null)
       this.failing = true
     }).finally(() => {
       this.readAt = performance.now()

@@ -346,7 +346,7 @@ describe('the writer when things go wrong', () => {
     for (let i = 0; i < 3; i++) sink.write(makeRecord())
     await until(() => sink.stats().skipped === 6)
     await sink.close()
-    assert.equal(errors.filter((e) => /cannot read the runtime switches .*ECONNREFUSED.*the recorder's options apply/.test(e.message)).length, 1, errors.map((e) => e.message).join('\n'))
+    assert.equal(errors.filter((e) => /cannot open \(.*ECONNREFUSED.*\), so the runtime switches cannot be read: the recorder's options apply/.test(e.message)).length, 1, errors.map((e) => e.message).join('\n'))
   })
 
   it('opens a new thread when its store\'s thread dies, and loses nothing', async () => {
