@@ -50,7 +50,7 @@ export interface WriterOptions {
    * a database that is down costs one failed connection attempt per try.
    */
   maxRetryDelay?: number
-  /** how long the runtime switches read from the database are used before they are read again, in ms; default 5000 */
+  /** the oldest a copy of the runtime switches may be and still decide a record, in ms (older: the record waits for a read); default 5000, 0 reads for every record */
   configCacheMs?: number
   /** how long `close()` waits for the queue to be written before it drops the rest (counted), in ms; default 10000 */
   closeTimeout?: number
