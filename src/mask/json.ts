@@ -35,6 +35,7 @@ const ARRAY = 1
  */
 export function maskJson(text: string, m: NameMasking, maskString?: (value: string) => string): string {
   const { secrets } = m
+  const urlChars = new UrlChars(text)
   const stack: number[] = []
   let out = ''
   let copied = 0
@@ -93,13 +94,16 @@ export function maskJson(text: string, m: NameMasking, maskString?: (value: stri
       i++
     } else if (code === QUOTE && maskString !== undefined) {
       const end = stringEnd(text, i)
-      const contentStop = contentEnd(text, i, end)
-      const raw = text.slice(i + 1, contentStop)
-      const value = mayHoldUrl(raw) ? unescape(raw) : ''
-      const masked = value === '' ? value : maskString(value)
-      if (masked !== value) {
-        out += text.slice(copied, i + 1) + escape(masked, raw)
-        copied = contentStop
+      // Only a string with a query, a fragment or userinfo can hold a URL secret: most are skipped unread.
+      if (urlChars.next(i) < end) {
+        const contentStop = contentEnd(text, i, end)
+        const raw = text.slice(i + 1, contentStop)
+        const value = unescape(raw)
+        const masked = maskString(value)
+        if (masked !== value) {
+          out += text.slice(copied, i + 1) + escape(masked, raw)
+          copied = contentStop
+        }
       }
       i = end
     } else {
@@ -109,10 +113,31 @@ export function maskJson(text: string, m: NameMasking, maskString?: (value: stri
   return copied === 0 ? text : out + text.slice(copied)
 }
 
-/** Only a string with a query, a fragment or userinfo can hold a URL secret: most values are skipped before unescaping. */
-function mayHoldUrl(raw: string): boolean {
-  return raw.includes('?') || raw.includes('#') || raw.includes('@')
+/**
+ * Where the next `?`, `#` or `@` is, from a position that only moves forward: each is searched for
+ * again only once passed, so the whole scan stays linear.
+ */
+class UrlChars {
+  readonly #text: string
+  readonly #at = [-1, -1, -1]
+  constructor(text: string) {
+    this.#text = text
+  }
+
+  next(from: number): number {
+    let min = Infinity
+    for (let k = 0; k < 3; k++) {
+      if (this.#at[k]! !== Infinity && this.#at[k]! < from) {
+        const found = this.#text.indexOf(URL_CHARS[k]!, from)
+        this.#at[k] = found === -1 ? Infinity : found
+      }
+      if (this.#at[k]! < min) min = this.#at[k]!
+    }
+    return min
+  }
 }
+
+const URL_CHARS = ['?', '#', '@']
 
 /** JSON literals: a secret name over one of these hides nothing. */
 const LITERALS: ReadonlySet<string> = new Set(['true', 'false', 'null'])

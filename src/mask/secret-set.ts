@@ -165,8 +165,8 @@ interface Matcher {
 
 /** Forms longer than this are searched for one by one, so that the alternation stays far below V8's size limit. */
 const LONG_FORM = 256
-/** The alternation is split past this many characters of source. */
-const MAX_SOURCE = 16_384
+/** Forms past this many characters of alternation are searched for one by one (V8 compiles 200 KB of short alternatives; one literal of 25 KB it refuses). */
+const MAX_SOURCE = 100_000
 
 /**
  * Records of one service mostly carry the same few secrets (its API key, its client secret), so the
