@@ -80,9 +80,9 @@ export function maskJson(text: string, m: NameMasking, maskString?: (value: stri
       } else if (LITERALS.has(text.slice(i, end))) {
         i = end
         continue
-      } else {
-        secrets.add(text.slice(i, end), rule) // a number: an account number echoed as text elsewhere
       }
+      // A number is masked here but not learned: scrubbing its echo where JSON has a bare number would
+      // leave a bare marker, and the body would no longer parse.
       out += text.slice(copied, i) + JSON.stringify(m.marker(rule))
       copied = i = end
     } else if (code === OPEN_BRACE) {

@@ -13,7 +13,11 @@
 /** One rule as written by a user: a token (`pin`), a sequence (`client proof`, `clientProof`), an exact name (`=x-client-proof`), or a RegExp tested on the whole name. */
 export type NameRule = string | RegExp
 
-/** Splits a name into lower-case tokens: on anything that is not a letter or digit, on camelCase, on acronyms (`APIKey` → api key) and between letters and digits. */
+/**
+ * Splits a name into lower-case tokens: on anything that is not a letter or digit, on camelCase, on an
+ * acronym before a word (`APIKey` → api key) and between letters and digits. Two acronyms run
+ * together cannot be told apart (`XAPIKey` → xapi key): write such a name as a rule of its own.
+ */
 export function tokenize (name: string): string[] {
   const tokens = name.match(TOKEN)
   if (tokens === null) return []
@@ -30,7 +34,8 @@ const TOKEN = /\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?\p{Ll}+|\p{Lu}+|\p{Lo}+|\p{N}+/gu
  */
 export const TRAILERS: ReadonlySet<string> = new Set([
   'value', 'values', 'val', 'id', 'ids', 'key', 'keys', 'secret', 'secrets', 'token', 'tokens', 'hash', 'hashed', 'digest',
-  'string', 'str', 'b64', 'base64', 'hex', 'raw', 'data', 'plain', 'plaintext', 'text', 'enc', 'encrypted', 'encoded',
+  // `b64` and `base64` arrive as `b`/`base` and digits (tokenize splits letters from digits).
+  'string', 'str', 'b', 'base', 'hex', 'raw', 'data', 'plain', 'plaintext', 'text', 'enc', 'encrypted', 'encoded',
   'cipher', 'ciphertext', 'header', 'cookie', 'param', 'code', 'number', 'num', 'no', 'confirm', 'confirmation',
   'again', 'repeat', 'verify', 'new', 'old', 'current', 'prev', 'previous', 'v', 'bytes', 'pem', 'der', 'jwt', 'bearer', 'sha',
 ])

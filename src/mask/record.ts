@@ -77,7 +77,12 @@ export function maskRecord (raw: OutgoingRequestRecord, how: RecordMasking): Out
 function encodedFields (r: OutgoingRequestRecord): Set<string> {
   const fields = new Set(['/url', '/path'])
   const urlHeaders = (at: string, headers: Headers) => {
-    for (const name of ['location', 'content-location', 'referer']) if (headers[name] !== undefined) fields.add(`${at}/${name}`)
+    for (const name of ['location', 'content-location', 'referer']) {
+      const value = headers[name]
+      if (value === undefined) continue
+      fields.add(`${at}/${name}`)
+      if (Array.isArray(value)) value.forEach((_, i) => fields.add(`${at}/${name}/${i}`))
+    }
   }
   urlHeaders('/request/headers', r.request.headers)
   if (r.response !== null) urlHeaders('/response/headers', r.response.headers)
