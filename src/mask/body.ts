@@ -30,7 +30,7 @@ const XML_TYPES: ReadonlySet<string> = new Set(['application/xml', 'text/xml'])
 export function maskBody(text: string, mediaType: string | null, m: NameMasking): string {
   const type = normalize(mediaType)
   const untyped = type === '' || type === 'text/plain'
-  if (JSON_TYPES.has(type) || type.endsWith('+json') || (untyped && startsWith(text, 0x7b, 0x5b))) {
+  if (isJson(mediaType, text)) {
     return maskJson(text, m, (value) => maskUrlIn(value, m))
   }
   if (type === 'application/x-www-form-urlencoded') return maskForm(text, m)
@@ -39,6 +39,12 @@ export function maskBody(text: string, mediaType: string | null, m: NameMasking)
   }
   if (type === 'multipart/form-data') return maskMultipart(text, m, (part, partType) => maskBody(part, partType, m))
   return maskUrlsInText(text, m)
+}
+
+/** Whether `maskBody` reads this body as JSON: by its type, or untyped text that starts like JSON. */
+export function isJson(mediaType: string | null, text: string): boolean {
+  const type = normalize(mediaType)
+  return JSON_TYPES.has(type) || type.endsWith('+json') || ((type === '' || type === 'text/plain') && startsWith(text, 0x7b, 0x5b))
 }
 
 /** A JSON string that is a URL (a `next` link, a pre-signed upload URL), or text that holds one. */

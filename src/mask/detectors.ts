@@ -234,7 +234,8 @@ export const DEFAULT_DETECTORS: readonly Detector[] = Object.freeze([
     // Groups after the first have 3 digits or more, as on cards, so a date (2024-01-15) or a list of
     // small numbers (4 8 15 16 23 42) is not one run. A card right after another number and one space
     // ("2024-01-15 4111 …") is therefore not found: masking a tenth of all such pairs would cost more.
-    pattern: new RegExp(`[2-6](?<=(?:(?<![A-Za-z0-9_%]|[0-9][ -]|[A-Za-z_]-|%[0-9A-Fa-f])|${ESCAPE_BEFORE})[2-6])[0-9]{2,18}(?:[ -][0-9]{3,18}){0,6}(?![A-Za-z0-9_]|[ -][0-9]|-[A-Za-z_])`, 'g'),
+    // Nor is a run that is part of a decimal number (954.4939648399454, 4111111111111111.5).
+    pattern: new RegExp(`[2-6](?<=(?:(?<![A-Za-z0-9_%]|[0-9][ -]|[A-Za-z_]-|%[0-9A-Fa-f]|[0-9]\\.)|${ESCAPE_BEFORE})[2-6])[0-9]{2,18}(?:[ -][0-9]{3,18}){0,6}(?![A-Za-z0-9_]|[ -][0-9]|-[A-Za-z_]|\\.[0-9])`, 'g'),
     validate: isCardNumber,
   }),
   define({

@@ -6,7 +6,7 @@
  *    the marker and the record lists where each stands (`masks`).
  */
 import type { Context, Headers, Mask, OutgoingRequestRecord } from '../record.js'
-import { maskBody } from './body.js'
+import { isJson, maskBody } from './body.js'
 import { findSecrets, type Detector } from './detectors.js'
 import { parseForm } from './form.js'
 import { maskHeaders } from './headers.js'
@@ -68,7 +68,8 @@ export function maskRecord (raw: OutgoingRequestRecord, how: RecordMasking): Out
   }
   const masks: Mask[] = []
   const encoded = encodedFields(record)
-  eachString(record, (text, field) => s.reveal(s.scrub(text), field, how.marker, masks, encoded.has(field)))
+  const json = jsonFields(record)
+  eachString(record, (text, field) => s.reveal(s.scrub(text), field, how.marker, masks, encoded.has(field), json.has(field)))
   record.masks = masks
   return record
 }
@@ -92,6 +93,14 @@ function encodedFields (r: OutgoingRequestRecord): Set<string> {
 }
 
 const FORM = 'application/x-www-form-urlencoded'
+
+/** Bodies masked as JSON (body.ts), where a marker outside a string must be quoted to keep the JSON. */
+function jsonFields (r: OutgoingRequestRecord): Set<string> {
+  const fields = new Set<string>()
+  if (r.request.body !== null && isJson(r.request.contentType, r.request.body)) fields.add('/request/body')
+  if (r.response?.body != null && isJson(r.response.contentType, r.response.body)) fields.add('/response/body')
+  return fields
+}
 
 /**
  * Where `marker` stands in a record that has no `masks` of its own: one stored before records listed

@@ -62,20 +62,35 @@ export class MaskSession implements NameMasking {
    * everywhere when `encoded`: a URL or form text, where a marker with `#` or `&` would change the
    * structure) and adds where each stands to `masks`, under `field` (a JSON Pointer into the record).
    */
-  reveal (text: string, field: string, marker: string, masks: Mask[], encoded = false): string {
+  reveal (text: string, field: string, marker: string, masks: Mask[], encoded = false, json = false): string {
     if (!text.includes(OPEN) && !text.includes('%EE%80%80') && !text.includes('%ee%80%80')) return text
     const percentMarker = percentEncode(marker)
     const byReason = new Map<number, Mask>()
     let out = ''
     let copied = 0
+    // In JSON text, a marker that stands outside any string (a detected number, `"id":4111…`) is quoted,
+    // so that the body still parses: `inString` follows the quotes up to each sentinel, once through.
+    let scanned = 0
+    let inString = false
     for (const match of text.matchAll(this.#sentinel)) {
       const raw = match[1] !== undefined
       const reason = Number(raw ? match[1] : match[2])
       const shown = raw && !encoded ? marker : percentMarker
-      out += text.slice(copied, match.index)
+      if (json) {
+        for (; scanned < match.index; scanned++) {
+          const c = text.charCodeAt(scanned)
+          if (c === 0x5c && inString) scanned++
+          else if (c === 0x22) inString = !inString
+        }
+      }
+      const quote = json && !inString ? '"' : ''
+      out += text.slice(copied, match.index) + quote
       const start = out.length
       out += shown
+      const end = out.length
+      out += quote
       copied = match.index + match[0].length
+      if (json) scanned = copied
       let mask = byReason.get(reason)
       if (mask === undefined) {
         const { by, rule } = this.#reasons[reason] ?? { by: 'name', rule: '?' }
@@ -83,7 +98,7 @@ export class MaskSession implements NameMasking {
         byReason.set(reason, mask)
         masks.push(mask)
       }
-      mask.spans.push([start, out.length])
+      mask.spans.push([start, end])
     }
     return out + text.slice(copied)
   }
