@@ -176,6 +176,7 @@ function detectorSet (configs: MaskConfig['detectors']): Detector[] {
   ]
 }
 
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const PLAIN_MARKER = /^[^"\\<>&\u0000-\u001f\u007f]+$/
 
 /**

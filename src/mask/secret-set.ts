@@ -25,7 +25,6 @@ export const MIN_ECHO_LENGTH = 8
 export function isSpecific(value: string): boolean {
   if (value.length < MIN_ECHO_LENGTH) return false
   if (value.length >= 16) return true
-  let kinds = 0
   let lower = false, upper = false, digit = false, symbol = false
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i)
@@ -34,8 +33,7 @@ export function isSpecific(value: string): boolean {
     else if (c >= 0x30 && c <= 0x39) digit = true
     else if (!SEPARATORS.has(c)) symbol = true
   }
-  kinds = +lower + +upper + +digit + +symbol
-  return kinds >= 2
+  return +lower + +upper + +digit + +symbol >= 2
 }
 
 const SEPARATORS: ReadonlySet<number> = new Set([0x2d, 0x5f, 0x2e, 0x2f, 0x3a, 0x20])

@@ -621,11 +621,7 @@ describe('property: masking', () => {
     }), { numRuns: 150 })
   })
 
-  it('any JSON document stays a JSON document, whatever its keys', {
-    todo: 'counterexample: {"":954.4939648399454} → {"":954.***hidden***}, not JSON (also [0.4111111111111111] → [0.***hidden***]). ' +
-      'The card-number detector (detectors.ts) lets a card start right after a `.`, so the fraction digits of a decimal number that pass Luhn with an issuer prefix are a "card", ' +
-      'and the bare marker replaces them inside a JSON number',
-  }, () => {
+  it('any JSON document stays a JSON document, whatever its keys', () => {
     fc.assert(fc.property(anyJson, jsonType, (input, type) => {
       const out = maskChecked(masker, withBody(input, type, true)).response!.body!
       if (type !== 'text/plain' && type !== null) JSON.parse(out)
