@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createMasker } from './index.js'
 import { maskBody } from './body.js'
-import { MARKER, plainMasking, rawRecord, spanTexts } from './testing.js'
+import { MARKER, plainMasking, rawRecord, spanTexts } from './testing.test-helper.js'
 import type { NameMasking } from './types.js'
 
 const mask = (text: string, type: string | null, m: NameMasking = plainMasking()): string => maskBody(text, type, m)

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { maskForm, parseForm } from './form.js'
-import { MARKER, plainMasking, recordingMasking } from './testing.js'
+import { MARKER, plainMasking, recordingMasking } from './testing.test-helper.js'
 
 const mask = (text: string, m = plainMasking()): string => maskForm(text, m)
 

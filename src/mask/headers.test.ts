@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { DEFAULT_MASK } from './index.js'
 import { maskHeaders } from './headers.js'
-import { MARKER, plainMasking, recordingMasking } from './testing.js'
+import { MARKER, plainMasking, recordingMasking } from './testing.test-helper.js'
 import type { NameMasking } from './types.js'
 
 const ALWAYS = new Set(DEFAULT_MASK.headers)

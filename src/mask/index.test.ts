@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import { createMasker, DEFAULT_MASK } from './index.js'
 import { OAUTH_CODE } from './session.js'
 import { USERINFO_RULE } from './url.js'
-import { at, MARKER, rawRecord, spanTexts } from './testing.js'
+import { at, MARKER, rawRecord, spanTexts } from './testing.test-helper.js'
 import type { Mask, OutgoingRequestRecord } from '../record.js'
 
 /** Every [start, end) where `form` stands in `text`. */

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { maskJson } from './json.js'
 import { maskUrl } from './url.js'
-import { MARKER, plainMasking, recordingMasking } from './testing.js'
+import { MARKER, plainMasking, recordingMasking } from './testing.test-helper.js'
 import type { NameMasking } from './types.js'
 
 const H = JSON.stringify(MARKER)

@@ -13,7 +13,7 @@ import { maskJson } from './json.js'
 import { maskUrl, maskUrlsInText } from './url.js'
 import { maskXml } from './xml.js'
 import { echoForms, SecretSet } from './secret-set.js'
-import { MARKER, plainMasking, rawRecord, spanTexts } from './testing.js'
+import { MARKER, plainMasking, rawRecord, recordStrings, spanTexts } from './testing.test-helper.js'
 import type { OutgoingRequestRecord } from '../record.js'
 import { mulberry32 } from '../random.js'
 
@@ -103,25 +103,6 @@ const assertOnlyInputAndMarkers = (input: string, output: unknown, label: string
 
 const TYPES = [null, 'application/json', 'application/x-www-form-urlencoded', 'text/plain', 'text/html', 'application/xml', 'multipart/form-data']
 
-/** Every string of a record that the masker writes, by field. */
-function strings(r: OutgoingRequestRecord): Array<[string, string]> {
-  const out: Array<[string, string]> = [['/url', r.url], ['/path', r.path]]
-  const headers = (h: Record<string, string | string[]>, at: string) => {
-    for (const [name, value] of Object.entries(h)) {
-      if (Array.isArray(value)) value.forEach((v, i) => out.push([`${at}/${name}/${i}`, v]))
-      else out.push([`${at}/${name}`, value])
-    }
-  }
-  headers(r.request.headers, '/request/headers')
-  if (r.request.body !== null) out.push(['/request/body', r.request.body])
-  if (r.response !== null) {
-    out.push(['/response/statusText', r.response.statusText])
-    headers(r.response.headers, '/response/headers')
-    if (r.response.body !== null) out.push(['/response/body', r.response.body])
-  }
-  if (r.error !== null) out.push(['/error/message', r.error.message])
-  return out
-}
 
 function randomRecord(random: () => number, text: () => string): OutgoingRequestRecord {
   return rawRecord({
@@ -172,13 +153,13 @@ describe('robustness', () => {
     let masked = 0
     for (let round = 0; round < 500; round++) {
       const raw = randomRecord(random, () => randomString(random, 40))
-      const before = new Map(strings(raw))
+      const before = new Map(recordStrings(raw))
       const record = masker.record(raw)
       assert.notEqual(record.url, MARKER, `masking failed on ${JSON.stringify(raw)}`)
       for (const [field, list] of Object.entries(spanTexts(record))) {
         for (const [, rule, text] of list) assert.equal(text, MARKER, `${field} (${rule})`)
       }
-      for (const [field, value] of strings(record)) {
+      for (const [field, value] of recordStrings(record)) {
         const input = before.get(field)
         if (input !== undefined) assertOnlyInputAndMarkers(input, value, field)
       }

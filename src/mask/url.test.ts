@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { maskUrl, maskUrlsInText, splitUrl, USERINFO_RULE } from './url.js'
-import { MARKER, plainMasking, recordingMasking } from './testing.js'
+import { MARKER, plainMasking, recordingMasking } from './testing.test-helper.js'
 
 const mask = (url: string, m = plainMasking()) => {
   const result = maskUrl(url, m)

@@ -21,7 +21,7 @@ import { parseForm } from '../../src/mask/form.js'
 import { percentEncode } from '../../src/mask/percent-encoding.js'
 import { echoForms, isSpecific, MIN_ECHO_LENGTH } from '../../src/mask/secret-set.js'
 import { splitUrl } from '../../src/mask/url.js'
-import { at, plainMasking, rawRecord } from '../../src/mask/testing.js'
+import { at, plainMasking, rawRecord, recordStrings } from '../../src/mask/testing.test-helper.js'
 import { dict } from '../../src/dict.js'
 import type { BodyRecord, Context, Headers, OutgoingRequestRecord } from '../../src/record.js'
 import {
@@ -50,34 +50,6 @@ const joined = (pairs: readonly Pair[], separator: string): Pair =>
 
 // ---- the invariants of a masked record ---------------------------------------------------------
 
-const pointer = (key: string | number): string => '/' + String(key).replaceAll('~', '~0').replaceAll('/', '~1')
-
-/** Every string of a record that masking writes, with its JSON Pointer (the `field` of a mask). */
-function strings (r: OutgoingRequestRecord): Array<[field: string, text: string]> {
-  const out: Array<[string, string]> = [['/url', r.url], ['/path', r.path]]
-  const headers = (h: Headers, at: string) => {
-    for (const name of Object.keys(h)) {
-      const value: unknown = h[name]
-      if (typeof value === 'string') out.push([at + pointer(name), value])
-      else if (Array.isArray(value)) value.forEach((v: unknown, i) => { if (typeof v === 'string') out.push([at + pointer(name) + pointer(i), v]) })
-    }
-  }
-  const walk = (value: unknown, at: string) => {
-    if (typeof value === 'string') out.push([at, value])
-    else if (Array.isArray(value)) value.forEach((v, i) => walk(v, at + pointer(i)))
-    else if (value !== null && typeof value === 'object') for (const key of Object.keys(value)) walk((value as Record<string, unknown>)[key], at + pointer(key))
-  }
-  headers(r.request.headers, '/request/headers')
-  if (r.request.body !== null) out.push(['/request/body', r.request.body])
-  if (r.response !== null) {
-    out.push(['/response/statusText', r.response.statusText])
-    headers(r.response.headers, '/response/headers')
-    if (r.response.body !== null) out.push(['/response/body', r.response.body])
-  }
-  if (r.error !== null) out.push(['/error/message', r.error.message])
-  if (r.context !== null) walk(r.context, '/context')
-  return out
-}
 
 /** Every string anywhere in a value, keys aside: for "the secret is nowhere in the record". */
 function allStrings (value: unknown, out: string[] = []): string[] {
@@ -153,7 +125,7 @@ function assertMasked (m: Masker, raw: OutgoingRequestRecord, out: OutgoingReque
     spansOf.set(mask.field, list)
   }
 
-  for (const [field, output] of strings(out)) {
+  for (const [field, output] of recordStrings(out)) {
     const spans = (spansOf.get(field) ?? []).sort((a, b) => a[0] - b[0])
     spansOf.delete(field)
     const encoded = isEncodedField(raw, field)
@@ -824,7 +796,7 @@ describe('property: masking', () => {
     fc.assert(fc.property(anyRecord, (raw) => {
       const out = off.record(raw)
       assert.deepEqual(out.masks, [])
-      for (const [field, value] of strings(out)) assert.equal(value, at(raw, field), field)
+      for (const [field, value] of recordStrings(out)) assert.equal(value, at(raw, field), field)
       assert.equal(out.request.headers, raw.request.headers)
       assert.equal(out.context, raw.context)
       const search = splitUrl(raw.url).search

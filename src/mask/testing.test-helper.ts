@@ -3,7 +3,7 @@
  * `builder/finalize.ts` hands it to the masker, and readers for a masked record's `masks`. Nothing
  * here imports a test framework; only the tests use it.
  */
-import type { BodyRecord, Mask, OutgoingRequestRecord, ResponseRecord } from '../record.js'
+import type { BodyRecord, Headers, Mask, OutgoingRequestRecord, ResponseRecord } from '../record.js'
 import { createMasker } from './index.js'
 import { SecretSet } from './secret-set.js'
 import type { NameMasking } from './types.js'
@@ -130,4 +130,33 @@ export function count (text: string, needle: string): number {
   let n = 0
   for (let i = text.indexOf(needle); i !== -1; i = text.indexOf(needle, i + needle.length)) n++
   return n
+}
+
+const pointer = (key: string | number): string => '/' + String(key).replaceAll('~', '~0').replaceAll('/', '~1')
+
+/** Every string of a record that masking writes, with its JSON Pointer (the `field` of a mask). */
+export function recordStrings (r: OutgoingRequestRecord): Array<[field: string, text: string]> {
+  const out: Array<[string, string]> = [['/url', r.url], ['/path', r.path]]
+  const headers = (h: Headers, at: string) => {
+    for (const name of Object.keys(h)) {
+      const value: unknown = h[name]
+      if (typeof value === 'string') out.push([at + pointer(name), value])
+      else if (Array.isArray(value)) value.forEach((v: unknown, i) => { if (typeof v === 'string') out.push([at + pointer(name) + pointer(i), v]) })
+    }
+  }
+  const walk = (value: unknown, at: string) => {
+    if (typeof value === 'string') out.push([at, value])
+    else if (Array.isArray(value)) value.forEach((v, i) => walk(v, at + pointer(i)))
+    else if (value !== null && typeof value === 'object') for (const key of Object.keys(value)) walk((value as Record<string, unknown>)[key], at + pointer(key))
+  }
+  headers(r.request.headers, '/request/headers')
+  if (r.request.body !== null) out.push(['/request/body', r.request.body])
+  if (r.response !== null) {
+    out.push(['/response/statusText', r.response.statusText])
+    headers(r.response.headers, '/response/headers')
+    if (r.response.body !== null) out.push(['/response/body', r.response.body])
+  }
+  if (r.error !== null) out.push(['/error/message', r.error.message])
+  if (r.context !== null) walk(r.context, '/context')
+  return out
 }
