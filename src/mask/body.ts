@@ -33,7 +33,7 @@ export function maskBody(text: string, mediaType: string | null, m: NameMasking)
   if (isJson(mediaType, text)) {
     return maskJson(text, m, (value) => maskUrlIn(value, m))
   }
-  if (type === 'application/x-www-form-urlencoded') return maskForm(text, m)
+  if (isForm(mediaType)) return maskForm(text, m)
   if (XML_TYPES.has(type) || type.endsWith('+xml') || (untyped && startsWith(text, 0x3c))) {
     return maskUrlsInText(maskXml(text, m), m)
   }
@@ -45,6 +45,11 @@ export function maskBody(text: string, mediaType: string | null, m: NameMasking)
 export function isJson(mediaType: string | null, text: string): boolean {
   const type = normalize(mediaType)
   return JSON_TYPES.has(type) || type.endsWith('+json') || ((type === '' || type === 'text/plain') && startsWith(text, 0x7b, 0x5b))
+}
+
+/** Whether `maskBody` reads this body as a form (`application/x-www-form-urlencoded`). */
+export function isForm(mediaType: string | null): boolean {
+  return normalize(mediaType) === 'application/x-www-form-urlencoded'
 }
 
 /** A JSON string that is a URL (a `next` link, a pre-signed upload URL), or text that holds one. */

@@ -6,7 +6,7 @@ import { maskUrl } from './url.js'
 import { dict } from '../dict.js'
 
 /** Headers whose value is a URL, which can carry a token in its query or userinfo (a redirect to `/cb?code=…`). */
-const URL_HEADERS: ReadonlySet<string> = new Set(['location', 'content-location', 'referer'])
+export const URL_HEADERS: ReadonlySet<string> = new Set(['location', 'content-location', 'referer'])
 
 /** `<auth-scheme> <credentials>`, as in `Bearer abc`: the scheme is an RFC 9110 token. */
 const AUTH_SCHEME = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) +/

@@ -6,10 +6,10 @@
  *    the marker and the record lists where each stands (`masks`).
  */
 import type { Context, Headers, Mask, OutgoingRequestRecord } from '../record.js'
-import { isJson, maskBody } from './body.js'
+import { isForm, isJson, maskBody } from './body.js'
 import { findSecrets, type Detector } from './detectors.js'
 import { parseForm } from './form.js'
-import { maskHeaders } from './headers.js'
+import { maskHeaders, URL_HEADERS } from './headers.js'
 import { MaskSession, pointer } from './session.js'
 import { maskUrl, splitUrl } from './url.js'
 import { dict } from '../dict.js'
@@ -78,7 +78,7 @@ export function maskRecord (raw: OutgoingRequestRecord, how: RecordMasking): Out
 function encodedFields (r: OutgoingRequestRecord): Set<string> {
   const fields = new Set(['/url', '/path'])
   const urlHeaders = (at: string, headers: Headers) => {
-    for (const name of ['location', 'content-location', 'referer']) {
+    for (const name of URL_HEADERS) {
       const value = headers[name]
       if (value === undefined) continue
       fields.add(`${at}/${name}`)
@@ -87,12 +87,10 @@ function encodedFields (r: OutgoingRequestRecord): Set<string> {
   }
   urlHeaders('/request/headers', r.request.headers)
   if (r.response !== null) urlHeaders('/response/headers', r.response.headers)
-  if (r.request.contentType === FORM) fields.add('/request/body')
-  if (r.response?.contentType === FORM) fields.add('/response/body')
+  if (isForm(r.request.contentType)) fields.add('/request/body')
+  if (r.response !== null && isForm(r.response.contentType)) fields.add('/response/body')
   return fields
 }
-
-const FORM = 'application/x-www-form-urlencoded'
 
 /** Bodies masked as JSON (body.ts), where a marker outside a string must be quoted to keep the JSON. */
 function jsonFields (r: OutgoingRequestRecord): Set<string> {
