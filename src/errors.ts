@@ -1,17 +1,39 @@
 /**
- * One coded error base. Match on `code`, not on `instanceof`: two copies of the package
- * have two classes, but the codes are the same.
+ * The closed catalogue of our errors: one class per code, and `ERROR_CODES` lists them all.
+ * Match on `code`, not on `instanceof`: two copies of the package have two sets of classes, but the
+ * codes are the same. Every error that reaches `onError` or a caller is one of these.
+ * @see https://github.com/nodejs/undici/blob/main/lib/core/errors.js (the model)
  */
+
+export const ERROR_CODES = [
+  'LOR_ERR_INVALID_OPTION',
+  'LOR_ERR_INTERNAL',
+  'LOR_ERR_SINK',
+  'LOR_ERR_QUEUE_FULL',
+  'LOR_ERR_DATABASE',
+  'LOR_ERR_DATABASE_UNHEALTHY',
+  'LOR_ERR_THREAD_GONE',
+  'LOR_ERR_PIPELINE',
+  'LOR_ERR_NOT_MIGRATED',
+  'LOR_ERR_MIGRATION',
+  'LOR_ERR_DRIVER_MISSING',
+  'LOR_ERR_ADMIN',
+  'LOR_ERR_HTTP',
+] as const
+
+export type ErrorCode = typeof ERROR_CODES[number]
+
+/** The base of every error of ours. */
 export class LorError extends Error {
-  readonly code: string
-  constructor (code: string, message: string, options?: { cause?: unknown }) {
+  readonly code: ErrorCode
+  constructor (code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options)
     this.name = 'LorError'
     this.code = code
   }
 }
 
-/** An option failed validation; the message names the option path. */
+/** An option failed validation; the message names the option path. Thrown at install, never later. */
 export class InvalidOptionError extends LorError {
   constructor (message: string) {
     super('LOR_ERR_INVALID_OPTION', message)
@@ -27,10 +49,96 @@ export class InternalError extends LorError {
   }
 }
 
-/** A sink (console, logger, database…) failed to take a record. */
+/** A sink (console, logger, a record listener) failed to take a record. */
 export class SinkError extends LorError {
   constructor (sink: string, cause: unknown) {
     super('LOR_ERR_SINK', `sink ${sink} failed: ${(cause as Error)?.message ?? String(cause)}`, { cause })
     this.name = 'SinkError'
   }
 }
+
+/** A bounded queue (the capture ring, the writer's queue) was full: records are dropped and counted in `stats().dropped`. */
+export class QueueFullError extends LorError {
+  constructor (message: string) {
+    super('LOR_ERR_QUEUE_FULL', message)
+    this.name = 'QueueFullError'
+  }
+}
+
+/** The database failed: cannot open, a write failed, a record was refused. The message names the database, its password redacted. */
+export class DatabaseError extends LorError {
+  constructor (message: string, cause?: unknown) {
+    super('LOR_ERR_DATABASE', message, { cause })
+    this.name = 'DatabaseError'
+  }
+}
+
+/** The database has not answered a write or a connection for a while: records wait in the queue meanwhile. */
+export class DatabaseUnhealthyError extends LorError {
+  constructor (message: string, cause?: unknown) {
+    super('LOR_ERR_DATABASE_UNHEALTHY', message, { cause })
+    this.name = 'DatabaseUnhealthyError'
+  }
+}
+
+/** A thread of ours (the pipeline, a store thread) exited or failed; a new one is started where that can help. */
+export class ThreadGoneError extends LorError {
+  constructor (message: string, cause?: unknown) {
+    super('LOR_ERR_THREAD_GONE', message, { cause })
+    this.name = 'ThreadGoneError'
+  }
+}
+
+/** The pipeline thread could not start or failed: records are built on the app's thread from then on (`stats().mode` says 'inline'). */
+export class PipelineError extends LorError {
+  constructor (message: string, cause?: unknown) {
+    super('LOR_ERR_PIPELINE', message, { cause })
+    this.name = 'PipelineError'
+  }
+}
+
+/** The database's tables are missing or behind: run `log-outgoing-requests migrate`. */
+export class NotMigratedError extends LorError {
+  constructor (message: string) {
+    super('LOR_ERR_NOT_MIGRATED', message)
+    this.name = 'NotMigratedError'
+  }
+}
+
+/** A migration failed; the database is left as the last migration that succeeded made it. */
+export class MigrationError extends LorError {
+  constructor (message: string, cause?: unknown) {
+    super('LOR_ERR_MIGRATION', message, { cause })
+    this.name = 'MigrationError'
+  }
+}
+
+/** The database needs a driver package that is not installed (pg, mysql2, better-sqlite3). */
+export class DriverMissingError extends LorError {
+  constructor (message: string) {
+    super('LOR_ERR_DRIVER_MISSING', message)
+    this.name = 'DriverMissingError'
+  }
+}
+
+/** The admin UI failed to answer a request; the UI shows a 500 and `onError` gets this. */
+export class AdminError extends LorError {
+  constructor (message: string, cause?: unknown) {
+    super('LOR_ERR_ADMIN', message, { cause })
+    this.name = 'AdminError'
+  }
+}
+
+/** An admin UI error whose status and message the client may see; its details stay in the server's log. */
+export class HttpError extends LorError {
+  readonly status: number
+  constructor (status: number, message: string, options?: { cause?: unknown }) {
+    super('LOR_ERR_HTTP', message, options)
+    this.name = 'HttpError'
+    this.status = status
+  }
+}
+
+/** Whether `err` is one of ours, by its code (works across copies of the package). */
+export const isLorError = (err: unknown): err is LorError =>
+  typeof (err as { code?: unknown })?.code === 'string' && (ERROR_CODES as readonly string[]).includes((err as { code: string }).code)

@@ -11,7 +11,7 @@ import { PatchRegistry } from './capture/patches.js'
 import type { Interceptor, Tracker } from './capture/types.js'
 import { undiciInterceptor } from './capture/undici.js'
 import { activeSpan, currentStore, runWithContext, withoutRecording } from './context.js'
-import { InternalError, LorError, SinkError } from './errors.js'
+import { InternalError, QueueFullError, SinkError } from './errors.js'
 import { Exchange, type BodyState, type RawExchange, type ResponseStart } from './exchange.js'
 import { createInlineBuilder, createWorkerBuilder, type RecordBuilder } from './builder/builder.js'
 import { uuidv7 } from './id.js'
@@ -297,7 +297,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.open.delete(ex)
     if (this.queue.length >= MAX_PENDING) {
       this.counts.dropped++
-      this.fail(new LorError('LOR_ERR_QUEUE_FULL', `more than ${MAX_PENDING} records waiting; dropping (see stats().dropped)`))
+      this.fail(new QueueFullError(`more than ${MAX_PENDING} records waiting; dropping (see stats().dropped)`))
       return
     }
     this.queue.push(ex)

@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs'
 import { Option } from 'commander'
 import { ENV_PREFIX } from '../env.js'
-import { LorError } from '../errors.js'
+import { DatabaseError, isLorError, NotMigratedError } from '../errors.js'
 import type { Store } from '../store/store.js'
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl, redactUrl } from '../store/url.js'
 
@@ -63,7 +63,7 @@ export async function withStore<T> (url: string, fn: (store: Store) => Promise<T
 async function open (url: string, migrating: boolean, partition: 'day' | null): Promise<Store> {
   const target = parseDatabaseUrl(url)
   if (!migrating && target.dialect === 'sqlite' && target.path !== ':memory:' && !existsSync(target.path)) {
-    throw new LorError('LOR_ERR_NOT_MIGRATED', `the database ${url} does not exist: run \`${NAME} migrate\` to create it`)
+    throw new NotMigratedError(`the database ${url} does not exist: run \`${NAME} migrate\` to create it`)
   }
   // Loaded here, not at the top: Kysely takes longer to load than the rest of the command, and
   // --help, --version and usage errors never need it.
@@ -80,11 +80,10 @@ async function open (url: string, migrating: boolean, partition: 'day' | null): 
     return store
   } catch (err) {
     if (isLorError(err)) throw err
-    throw new LorError('LOR_ERR_DATABASE', `cannot open the database ${redactUrl(url)}: ${describeError(err)}`, { cause: err })
+    throw new DatabaseError(`cannot open the database ${redactUrl(url)}: ${describeError(err)}`, { cause: err })
   }
 }
 
-const isLorError = (err: unknown): boolean => typeof (err as { code?: unknown })?.code === 'string' && String((err as { code: string }).code).startsWith('LOR_ERR_')
 
 /**
  * One line for any error: its message, or for an AggregateError (a host name with several

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module'
 import { MysqlDialect, PostgresDialect, SqliteDialect, type Dialect as KyselyDialect } from 'kysely'
-import { LorError } from '../errors.js'
+import { DriverMissingError } from '../errors.js'
 import type { DatabaseTarget } from './url.js'
 
 export interface DriverOptions {
@@ -27,7 +27,7 @@ function load<T> (name: string, why: string): T {
       if ((err as { code?: string }).code !== 'MODULE_NOT_FOUND') throw err
     }
   }
-  throw new LorError('LOR_ERR_DRIVER_MISSING', `${why} needs the '${name}' package: npm install ${name}`)
+  throw new DriverMissingError(`${why} needs the '${name}' package: npm install ${name}`)
 }
 
 /** `onSqlite` receives the SQLite database once it is open, for statements Kysely does not prepare (the store's bulk insert). */

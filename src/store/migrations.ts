@@ -4,7 +4,7 @@
  * entry at the end of `migrations()`: never edit one that has shipped.
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
-import { LorError } from '../errors.js'
+import { MigrationError } from '../errors.js'
 import { CONFIG_TABLE, LOG_TABLE } from './schema.js'
 import { DEFAULT_PARTITION, ensurePartitions } from './partitions.js'
 import type { Dialect } from './url.js'
@@ -120,7 +120,7 @@ export async function migrate (db: Kysely<any>, dialect: Dialect, options: Schem
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName
     const why = (result.error as Error)?.message ?? String(result.error)
-    throw new LorError('LOR_ERR_MIGRATION', failed ? `migration ${failed} failed: ${why}` : `migrating failed: ${why}`, { cause: result.error })
+    throw new MigrationError(failed ? `migration ${failed} failed: ${why}` : `migrating failed: ${why}`, { cause: result.error })
   }
   return result
 }

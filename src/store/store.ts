@@ -7,7 +7,7 @@
  * await store.close()
  */
 import { Kysely, sql, type ExpressionBuilder } from 'kysely'
-import { LorError } from '../errors.js'
+import { InvalidOptionError, NotMigratedError } from '../errors.js'
 import type { Mask, OutgoingRequestRecord } from '../record.js'
 import { readConfig, writeConfig, type ConfigPatch, type RuntimeConfig } from './config.js'
 import { createDialect, type DriverOptions, type SqliteDatabase } from './drivers.js'
@@ -292,7 +292,7 @@ export class Store {
     const maxAgeDays = options.maxAgeDays === undefined ? 1 : options.maxAgeDays
     let deleted = 0
     if (maxAgeDays !== null) {
-      if (!(Number.isFinite(maxAgeDays) && maxAgeDays >= 0)) throw new LorError('LOR_ERR_INVALID_OPTION', 'maxAgeDays must be a non-negative number or null')
+      if (!(Number.isFinite(maxAgeDays) && maxAgeDays >= 0)) throw new InvalidOptionError('maxAgeDays must be a non-negative number or null')
       const cutoff = now - maxAgeDays * 86_400_000
       // Whole days go with their partition; what is left (part of a day, the default partition) row by row.
       if (await this.isPartitioned()) {
@@ -303,7 +303,7 @@ export class Store {
     }
     const maxRows = options.maxRows ?? null
     if (maxRows !== null) {
-      if (!(Number.isSafeInteger(maxRows) && maxRows >= 0)) throw new LorError('LOR_ERR_INVALID_OPTION', 'maxRows must be a non-negative integer or null')
+      if (!(Number.isSafeInteger(maxRows) && maxRows >= 0)) throw new InvalidOptionError('maxRows must be a non-negative integer or null')
       // The newest row past the cap: it and everything older goes.
       const edge = await this.db.selectFrom(LOG_TABLE).select(['started_at', 'id'])
         .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).offset(maxRows).executeTakeFirst()
@@ -406,7 +406,7 @@ export async function openStore (url: string, options: StoreOptions = {}): Promi
     if (options.migrate === false) {
       const pending = await store.pendingMigrations()
       if (pending.length) {
-        throw new LorError('LOR_ERR_NOT_MIGRATED', `the database ${store.url} needs migrations (${pending.join(', ')}): run \`log-outgoing-requests migrate\``)
+        throw new NotMigratedError(`the database ${store.url} needs migrations (${pending.join(', ')}): run \`log-outgoing-requests migrate\``)
       }
     } else {
       await store.migrate()
@@ -444,6 +444,6 @@ function decodeCursor (cursor: string): { t: number, id: string } {
   const text = Buffer.from(String(cursor), 'base64url').toString()
   const colon = text.indexOf(':')
   const t = Number(text.slice(0, colon))
-  if (colon < 1 || !Number.isSafeInteger(t)) throw new LorError('LOR_ERR_INVALID_OPTION', `not a cursor from list(): ${cursor}`)
+  if (colon < 1 || !Number.isSafeInteger(t)) throw new InvalidOptionError(`not a cursor from list(): ${cursor}`)
   return { t, id: text.slice(colon + 1) }
 }

@@ -12,7 +12,7 @@ import { DEFAULT_MASK } from '../mask/index.js'
 import { resolveOptions } from '../options.js'
 import { optionsFromEnv, ENV_PREFIX } from '../env.js'
 import { getRecorder } from '../recorder.js'
-import { InvalidOptionError, LorError } from '../errors.js'
+import { AdminError, InvalidOptionError } from '../errors.js'
 import { openStore, type Store } from '../store/store.js'
 import { DEFAULT_DATABASE_URL } from '../store/url.js'
 import { Auth, type Session } from './auth.js'
@@ -178,7 +178,7 @@ export class AdminApp {
   private fail (ctx: Ctx, api: boolean, err: unknown): void {
     const { res } = ctx
     const known = err instanceof HttpError ? err : err instanceof InvalidOptionError ? new HttpError(400, err.message) : null
-    if (!known) this.onError(err instanceof Error ? err : new LorError('LOR_ERR_ADMIN', String(err)))
+    if (!known) this.onError(err instanceof Error ? err : new AdminError(String(err)))
     if (res.headersSent) {
       res.destroy()
       return

@@ -4,18 +4,10 @@
  * in the server's log.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { LorError } from '../errors.js'
+import { HttpError } from '../errors.js'
 import type { SafeHtml } from './html.js'
 
-/** An error with the status and message a client may see. */
-export class HttpError extends LorError {
-  readonly status: number
-  constructor (status: number, message: string, options?: { cause?: unknown }) {
-    super('LOR_ERR_HTTP', message, options)
-    this.name = 'HttpError'
-    this.status = status
-  }
-}
+export { HttpError }
 
 /**
  * No inline script, no inline style, nothing from elsewhere: a payload that got past escaping still
