@@ -4,14 +4,15 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { COPY_FORMATS, copyAs, type CopyFormat } from './copy-as.js'
-import { makeRecord, type RecordOverrides } from '../../test/fixtures/records.js'
-import type { OutgoingRequestRecord } from '../record.js'
+import { COPY_FORMATS, copyAs, type CopyFormat } from '../../src/ui/copy-as.js'
+import { makeRecord, type RecordOverrides } from '../fixtures/records.js'
+import type { OutgoingRequestRecord } from '../../src/record.js'
 
 // The snippets are read back by the tools themselves: bash parses the cURL command (with a
 // `curl` function that prints its arguments), JavaScript runs the fetch and axios snippets with
-// stand-ins for fetch and axios, and Python's ast reads the Python literals. test/ui/copy-as.test.ts
-// sends them for real.
+// stand-ins for fetch and axios, and Python's ast reads the Python literals. It starts bash and
+// python3, so it lives here rather than beside copy-as.ts in the unit tier; copy-as.test.ts sends
+// the snippets for real.
 
 let dir: string
 let canary: string
