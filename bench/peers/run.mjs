@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { writeResults } from '../docs.mjs'
 import { createDatabase } from '../ingest/databases.mjs'
+import { threadCpuSource } from '../thread-cpu.mjs'
 import { peersChart } from './chart.mjs'
 import { SUBJECTS } from './subjects.mjs'
 
@@ -136,6 +137,7 @@ const rows = NAMES.map((name) => ({
   ratios: WORKLOADS.map((w) => ratio(name, w)),
   wall: WORKLOADS.map((w) => stat(name, w, 'wall')),
   cpu: WORKLOADS.map((w) => stat(name, w, 'cpu')),
+  appCpu: WORKLOADS.map((w) => stat(name, w, 'appCpu')),
   loopP99: Math.max(...WORKLOADS.map((w) => stat(name, w, 'loopP99'))),
   rss: totals.get(name).maxRssMb,
   ttfb: { fetch: firstChunk(name, 'fetch'), http: firstChunk(name, 'http') },
@@ -162,12 +164,12 @@ const table = [
   ...rows.map((r) => `| ${r.name} | ${r.ratios.map((x) => `${f(x, 2)}×`).join(' | ')} | ${f(r.loopP99, 1)} | ${f(r.rss)} | ${f(r.ttfb.fetch, 1)} / ${f(r.ttfb.http, 1)} |`),
 ].join('\n')
 const detail = [
-  `| subject | ${WORKLOADS.map((w) => `${w.key} µs/req (CPU)`).join(' | ')} |`,
+  `| subject | ${WORKLOADS.map((w) => `${w.key} µs/req (CPU: process / app thread)`).join(' | ')} |`,
   `| --- | ${WORKLOADS.map(() => '---:').join(' | ')} |`,
-  ...rows.map((r) => `| ${r.name} | ${r.wall.map((x, i) => `${f(x)} (${f(r.cpu[i])})`).join(' | ')} |`),
+  ...rows.map((r) => `| ${r.name} | ${r.wall.map((x, i) => `${f(x)} (${f(r.cpu[i])} / ${f(r.appCpu[i])})`).join(' | ')} |`),
 ].join('\n')
 const legend = rows.map((r) => `- **${r.name}**: ${r.keeps}`).join('\n')
-const text = `${header}\n\n${table}\n\nTime per request in µs, wall clock (CPU of the app process, all its threads):\n\n${detail}\n\n${legend}\n\n![Cost per request against the baseline, Node ${major}](${chartFile})`
+const text = `${header}\n\n${table}\n\nTime per request in µs, wall clock (CPU: of the app process, all its threads / of the app's main thread alone, from ${threadCpuSource ?? 'nowhere: no per-thread source works here'}; medians of rounds):\n\n${detail}\n\n${legend}\n\n![Cost per request against the baseline, Node ${major}](${chartFile})`
 
 console.log(text)
 if (failures.length) {

@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { jsonPosts } from '../capture/clients.mjs'
+import { threadCpu } from '../thread-cpu.mjs'
 import { SUBJECTS } from './subjects.mjs'
 
 const { name, origin, sqlite, postgres } = JSON.parse(process.argv[2])
@@ -15,7 +16,10 @@ const http = createRequire(import.meta.url)('node:http')
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 })
 const clients = jsonPosts(`${origin}/items?page=1`, http, agent)
 
-/** `n` requests from `concurrency` workers: µs per request (wall and this process's CPU), loop delay p99 in ms. */
+/**
+ * `n` requests from `concurrency` workers: µs per request (wall, this process's CPU over all its
+ * threads, and the CPU of the app's main thread alone), loop delay p99 in ms.
+ */
 async function block ({ client, concurrency, n }) {
   const send = clients[client]
   const histogram = monitorEventLoopDelay({ resolution: 1 })
@@ -23,13 +27,15 @@ async function block ({ client, concurrency, n }) {
   const worker = async () => { while (left-- > 0) await send() }
   histogram.enable()
   const cpu = process.cpuUsage()
+  const appCpu = threadCpu()
   const start = process.hrtime.bigint()
   await Promise.all(Array.from({ length: concurrency }, worker))
   const wall = Number(process.hrtime.bigint() - start) / 1e3 / n
+  const app = (threadCpu() - appCpu) / n
   const { user, system } = process.cpuUsage(cpu)
   histogram.disable()
   await subject.settle()
-  return { wall, cpu: (user + system) / n, loopP99: histogram.percentile(99) / 1e6, kept: subject.kept() }
+  return { wall, cpu: (user + system) / n, appCpu: app, loopP99: histogram.percentile(99) / 1e6, kept: subject.kept() }
 }
 
 /** One GET of `/stream`: ms until the app holds the first chunk, and until the end. */

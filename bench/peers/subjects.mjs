@@ -6,13 +6,23 @@
 //   queue, pending body reads, the span exporter). It runs between blocks, outside the timing, as
 //   the same work would run while an app waits for its next piece of work.
 // - `keeps`: what it records, for the table.
-import { install } from '../../dist/index.js'
+// This library is loaded from dist/, or from LOR_DIST (another build's dist/, to compare two builds
+// in one run), and only by its own subjects: the baseline loads nothing.
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
-/** In-process recorders: the body options of bench/capture (bodies kept up to 512 KiB). */
-function ours (options) {
+const dist = resolve(process.env.LOR_DIST ?? new URL('../../dist', import.meta.url).pathname)
+
+/**
+ * In-process recorders: the body options of bench/capture (bodies kept up to 512 KiB). A `record`
+ * listener only when no database is given: saved records are counted by the writer, and a listener
+ * would ask for every record on the app's thread as well.
+ */
+async function ours (options) {
+  const { install } = await import(pathToFileURL(`${dist}/index.js`).href)
   const recorder = install({ maxContentLength: 524288, onError: (err) => { throw err }, ...options })
   let emitted = 0
-  recorder.on('record', () => { emitted++ })
+  if (!options.database) recorder.on('record', () => { emitted++ })
   return {
     kept: () => options.database ? recorder.stats().written : emitted,
     settle: () => recorder.flush(),
@@ -26,15 +36,15 @@ export const SUBJECTS = {
   },
   memory: {
     keeps: 'this library: every field, both bodies; records emitted in memory',
-    setup: async () => ours({}),
+    setup: () => ours({}),
   },
   sqlite: {
     keeps: 'this library: every field, both bodies; saved to SQLite by the writer thread',
-    setup: async ({ sqlite }) => ours({ database: sqlite, dbSave: true }),
+    setup: ({ sqlite }) => ours({ database: sqlite, dbSave: true }),
   },
   postgres: {
     keeps: 'this library: every field, both bodies; saved to PostgreSQL by the writer thread',
-    setup: async ({ postgres }) => ours({ database: postgres, dbSave: true }),
+    setup: ({ postgres }) => ours({ database: postgres, dbSave: true }),
   },
   msw: {
     keeps: '@mswjs/interceptors (ClientRequest + fetch): both bodies read as text, nothing stored',
