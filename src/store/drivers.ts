@@ -13,7 +13,26 @@ export interface DriverOptions {
   poolSize?: number
   /** How long a SQLite writer waits for another process's lock, in ms. Default 5000. */
   busyTimeout?: number
+  /**
+   * PostgreSQL and MySQL: the longest a statement waits for its answer, in ms. Then it fails, and its
+   * connection is destroyed, never handed out again. Default 60 000; schema changes (migrations, a
+   * day's partitions) get at least 60 s whatever this says.
+   */
+  queryTimeout?: number
+  /** PostgreSQL and MySQL: the longest opening a connection may take, in ms. Default 10 000. */
+  connectTimeout?: number
 }
+
+/**
+ * After this long idle, TCP keepalive probes check a server connection, so that one whose peer has
+ * vanished is found out while it waits in the pool. (A connection with a statement under way is
+ * bounded by queryTimeout: keepalive does not probe while data waits to be acknowledged.)
+ */
+const KEEPALIVE_MS = 10_000
+const SCHEMA_TIMEOUT = 60_000
+const SCHEMA = /^\s*(create|alter|drop|comment)\b/i
+/** A statement's timeout: the queryTimeout, or at least a minute for a schema change. */
+const timeoutFor = (sql: string, queryTimeout: number): number => SCHEMA.test(sql) ? Math.max(queryTimeout, SCHEMA_TIMEOUT) : queryTimeout
 
 /** Loads a driver from the app's dependencies (not ours), as a CommonJS module. */
 const requireFromApp = createRequire(`${process.cwd()}/noop.js`)
@@ -33,6 +52,8 @@ function load<T> (name: string, why: string): T {
 /** `onSqlite` receives the SQLite database once it is open, for statements Kysely does not prepare (the store's bulk insert). */
 export function createDialect (target: DatabaseTarget, options: DriverOptions = {}, onSqlite?: (db: SqliteDatabase) => void): KyselyDialect {
   const poolSize = options.poolSize ?? 4
+  const queryTimeout = options.queryTimeout ?? 60_000
+  const connectTimeout = options.connectTimeout ?? 10_000
   switch (target.dialect) {
     case 'sqlite':
       return new SqliteDialect({
@@ -47,33 +68,109 @@ export function createDialect (target: DatabaseTarget, options: DriverOptions = 
         pool: async () => {
           const pg = load<{ Pool: new (config: object) => any }>('pg', 'a postgres:// database URL')
           // allowExitOnIdle: idle connections must not keep the app's process alive.
-          const pool = new pg.Pool({ connectionString: target.url, max: poolSize, application_name: 'log-outgoing-requests', allowExitOnIdle: true, connectionTimeoutMillis: 10_000,
-            // A connection that stops answering (a black-holed link) fails a query instead of holding it for ever.
-            query_timeout: 60_000, keepAlive: true })
+          const pool = new pg.Pool({ connectionString: target.url, max: poolSize, application_name: 'log-outgoing-requests', allowExitOnIdle: true,
+            connectionTimeoutMillis: connectTimeout, keepAlive: true, keepAliveInitialDelayMillis: KEEPALIVE_MS })
           // An idle client that loses its server emits 'error' on the pool; unhandled, that would crash the app.
           pool.on('error', () => {})
-          // A client in use does not: the pool stops listening while it is checked out, and Kysely does
-          // not listen either. Its query fails with the error, and then the client emits it, which crashed
-          // the process (the writer's thread, the admin UI) whenever a connection dropped mid-query. The
-          // pool discards such a client when it comes back. https://github.com/brianc/node-postgres/issues/2439
-          pool.on('connect', (client: { on (event: 'error', listener: () => void): void }) => client.on('error', () => {}))
-          return pool
+          pool.on('connect', (client: PgClient) => guardPgClient(client, queryTimeout))
+          // Kysely hands a client back with a bare release(): a client whose statement timed out goes back with the reason, so the pool ends it.
+          return {
+            connect: async () => releaseBroken(await pool.connect() as PgClient),
+            end: () => pool.end(),
+          }
         },
       })
     case 'mysql':
       return new MysqlDialect({
         pool: async () => {
           const mysql = load<{ createPool: (config: object) => any }>('mysql2', 'a mysql:// database URL')
-          const pool = mysql.createPool({ uri: target.url, connectionLimit: poolSize, supportBigNumbers: true, bigNumberStrings: false, timezone: 'Z' })
+          const pool = mysql.createPool({ uri: target.url, connectionLimit: poolSize, supportBigNumbers: true, bigNumberStrings: false, timezone: 'Z',
+            connectTimeout, enableKeepAlive: true, keepAliveInitialDelay: KEEPALIVE_MS })
           pool.on?.('error', () => {})
+          pool.on?.('connection', (connection: MysqlConnection) => guardMysqlConnection(connection, queryTimeout))
           // As pg's allowExitOnIdle: a connection back in the pool must not keep the app's process alive,
           // one in use must (or a script that awaits a query would exit in the middle of it).
-          type Conn = { stream?: { ref?: () => void, unref?: () => void } }
-          pool.on?.('release', (connection: Conn) => connection.stream?.unref?.())
-          pool.on?.('acquire', (connection: Conn) => connection.stream?.ref?.())
+          pool.on?.('release', (connection: MysqlConnection) => connection.stream?.unref?.())
+          pool.on?.('acquire', (connection: MysqlConnection) => connection.stream?.ref?.())
           return pool
         },
       })
+  }
+}
+
+interface Stream { ref?: () => void, unref?: () => void, destroy?: () => void }
+type Callback = (err: Error | null, ...rest: unknown[]) => void
+const BROKEN = Symbol('lor.broken')
+
+interface PgClient {
+  on (event: 'error', listener: () => void): void
+  query (...args: any[]): any
+  release (err?: Error): void
+  connection?: { stream?: Stream }
+  [BROKEN]?: Error
+}
+
+/**
+ * A statement gets the queryTimeout; one that times out destroys its connection. pg's query_timeout
+ * fails the statement but leaves the socket open and the client queryable, and the pool took it back
+ * and handed it out again, every later statement queued behind the one that never ended: after a
+ * black-holed link healed, the writer wrote nothing more for minutes (issue #14).
+ * @see node_modules/pg/lib/client.js query() (readTimeout) and node_modules/pg-pool/index.js _release()
+ */
+function guardPgClient (client: PgClient, queryTimeout: number): void {
+  // A client in use does not emit its errors on the pool: the pool stops listening while it is
+  // checked out, and Kysely does not listen either. Its query fails with the error, and then the client
+  // emits it, which crashed the process (the writer's thread, the admin UI) whenever a connection
+  // dropped mid-query. https://github.com/brianc/node-postgres/issues/2439
+  client.on('error', () => {})
+  const query = client.query
+  client.query = function (this: PgClient, text: unknown, values?: unknown, callback?: unknown) {
+    // Kysely passes (sql, parameters); anything else (a cursor, a callback) goes on as it came.
+    if (typeof text !== 'string' || callback !== undefined) return query.call(this, text, values, callback)
+    return (query.call(this, { text, values, query_timeout: timeoutFor(text, queryTimeout) }) as Promise<unknown>).catch((err: Error) => {
+      if (err?.message === 'Query read timeout') {
+        client[BROKEN] = err
+        client.connection?.stream?.destroy?.()
+      }
+      throw err
+    })
+  }
+}
+
+/** The client, its release() passing on why it must not be used again (pg-pool then ends it rather than keep it). */
+function releaseBroken (client: PgClient): PgClient {
+  const release = client.release
+  client.release = (err?: Error) => release.call(client, err ?? client[BROKEN])
+  return client
+}
+
+interface MysqlConnection {
+  stream?: Stream
+  on (event: 'error', listener: () => void): void
+  query (...args: unknown[]): unknown
+  destroy (): void
+}
+
+/**
+ * As guardPgClient, for mysql2: its query `timeout` fails the statement and leaves the connection in
+ * the pool, busy with it for good. destroy() takes it out of the pool; its close() ends the socket
+ * gracefully, which a silent peer never acknowledges, so the socket is destroyed too.
+ * @see node_modules/mysql2/lib/commands/query.js _handleTimeoutError() and lib/pool_connection.js destroy()
+ */
+function guardMysqlConnection (connection: MysqlConnection, queryTimeout: number): void {
+  // A second error after the pool stopped listening (it listens once) would crash the thread.
+  connection.on('error', () => {})
+  const query = connection.query
+  connection.query = function (this: MysqlConnection, sql: unknown, values?: unknown, callback?: unknown) {
+    // Kysely passes (sql, parameters, callback); a stream (no callback) goes on as it came.
+    if (typeof sql !== 'string' || typeof callback !== 'function') return query.call(this, sql, values, callback)
+    return query.call(this, { sql, timeout: timeoutFor(sql, queryTimeout) }, values, (err: Error & { code?: string } | null, ...rest: unknown[]) => {
+      if (err?.code === 'PROTOCOL_SEQUENCE_TIMEOUT') {
+        connection.destroy()
+        connection.stream?.destroy?.()
+      }
+      ;(callback as Callback)(err, ...rest)
+    })
   }
 }
 

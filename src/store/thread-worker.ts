@@ -1,5 +1,6 @@
 /** The database thread (thread.ts): one store, its calls answered strictly in order. */
 import { parentPort, workerData } from 'node:worker_threads'
+import { ThreadGoneError } from '../errors.js'
 import { plainError, type StoreAnswer, type StoreCall } from './thread.js'
 import { openStore, type Store, type StoreOptions } from './store.js'
 
@@ -15,7 +16,7 @@ let queue: Promise<unknown> = openStore(url, options).then((s) => {
 parentPort!.on('message', ({ id, op, args }: StoreCall) => {
   queue = queue.then(async () => {
     try {
-      if (!store) throw new Error('the store did not open')
+      if (!store) throw new ThreadGoneError('the store did not open')
       const value = await (store[op] as (...a: unknown[]) => Promise<unknown>)(...args)
       post({ id, ok: true, value: op === 'close' ? undefined : value })
     } catch (err) {

@@ -7,6 +7,7 @@
  * tell a lost connection from a refused row.
  */
 import type { Worker } from 'node:worker_threads'
+import { ThreadGoneError } from '../errors.js'
 import { ourModule, spawnThread } from '../threads.js'
 import type { RuntimeConfig } from './config.js'
 import type { toRow } from './rows.js'
@@ -36,7 +37,17 @@ export const plainError = (err: unknown): PlainError => {
   return { name: String(e?.name ?? 'Error'), message: String(e?.message ?? err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) }
 }
 
-const revive = (plain: PlainError): Error => Object.assign(new Error(plain.message), plain)
+/** An error of the store's thread as it reached this one: its name, message and code (a driver's, or one of ours), so that the writer can tell a lost connection from a refused row. */
+export class StoreThreadError extends Error {
+  readonly code?: string
+  constructor (plain: PlainError) {
+    super(plain.message)
+    this.name = plain.name
+    if (plain.code !== undefined) this.code = plain.code
+  }
+}
+
+const revive = (plain: PlainError): Error => new StoreThreadError(plain)
 
 const ENTRY = ourModule('./thread-worker', import.meta.url)
 
@@ -67,8 +78,8 @@ export function openStoreThread (url: string, options: StoreOptions = {}): Promi
     // A thread that throws is gone as surely as one that exits: say so with the code the writer
     // reopens on. Passed on as it was (a driver's ECONNRESET, say), it looked like a passing failure
     // of a live thread, and every later call was refused with it for ever.
-    worker.on('error', (err) => fail(Object.assign(new Error(`the database thread failed: ${err.message}`, { cause: err }), { code: 'LOR_ERR_THREAD_GONE' })))
-    worker.on('exit', (code) => fail(Object.assign(new Error(`the database thread exited (code ${code})`), { code: 'LOR_ERR_THREAD_GONE' })))
+    worker.on('error', (err) => fail(new ThreadGoneError(`the database thread failed: ${err.message}`, err)))
+    worker.on('exit', (code) => fail(new ThreadGoneError(`the database thread exited (code ${code})`)))
     worker.on('message', (m: StoreAnswer) => {
       if ('type' in m) {
         if (m.type === 'failed') {
@@ -110,7 +121,7 @@ export function openStoreThread (url: string, options: StoreOptions = {}): Promi
         // Closing waits behind the thread's current call, which may hang on a dead connection: end
         // the thread after a second whatever happens.
         await within(call('close').catch(() => {}), 1000, undefined)
-        gone ??= Object.assign(new Error('the store is closed'), { code: 'LOR_ERR_THREAD_GONE' })
+        gone ??= new ThreadGoneError('the store is closed')
         await worker.terminate()
       },
     }

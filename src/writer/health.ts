@@ -1,0 +1,61 @@
+/**
+ * Whether the database answers the writer in time. Waiting for the queue to overflow is too late to
+ * say that it does not: a hung server or a black-holed connection fills a 10 000-record queue in
+ * tens of seconds, and the drops are the first anyone hears of it (issue #14).
+ */
+import { performance } from 'node:perf_hooks'
+
+export type Health = 'ok' | 'unhealthy'
+
+/**
+ * - 'unhealthy' as soon as a call to the database (opening it, a write, a read of the switches) has
+ *   been outstanding longer than `after` ms, or a write fails for a passing reason;
+ * - 'ok' again once a write is answered within `after` ms: a write that succeeds slowly (a throttled
+ *   link) leaves it unhealthy, so that the state does not flap with every batch.
+ */
+export class HealthWatch {
+  private health: Health = 'ok'
+  /** performance.now() of the last write that succeeded */
+  private lastWrite: number | null = null
+
+  /** `onHang` is told when a call outstanding too long makes the state 'unhealthy'. */
+  constructor (private readonly after: number, private readonly onHang: (what: string, ms: number) => void) {}
+
+  get state (): Health { return this.health }
+
+  /** ms since the last write that succeeded; null before the first */
+  sinceWrite (): number | null {
+    return this.lastWrite === null ? null : Math.round(performance.now() - this.lastWrite)
+  }
+
+  /** Awaits `op`, a call to the database described by `what`. */
+  async watch<T> (what: string, op: Promise<T>): Promise<T> {
+    const t = setTimeout(() => {
+      if (this.health === 'unhealthy') return
+      this.health = 'unhealthy'
+      this.onHang(what, this.after)
+    }, this.after)
+    // The writer keeps the process alive while it works; this timer must not on its own.
+    t.unref()
+    try {
+      return await op
+    } finally {
+      clearTimeout(t)
+    }
+  }
+
+  /** A write succeeded after `tookMs`; returns true when that made the state 'ok' again. */
+  written (tookMs: number): boolean {
+    this.lastWrite = performance.now()
+    if (this.health === 'ok' || tookMs > this.after) return false
+    this.health = 'ok'
+    return true
+  }
+
+  /** A call failed for a passing reason; returns true when that made the state 'unhealthy' (the caller reports the failure as such). */
+  failed (): boolean {
+    if (this.health === 'unhealthy') return false
+    this.health = 'unhealthy'
+    return true
+  }
+}
