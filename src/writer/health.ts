@@ -7,16 +7,22 @@ import { performance } from 'node:perf_hooks'
 
 export type Health = 'ok' | 'unhealthy'
 
+/** Prompt writes in a row that make an unhealthy database 'ok' again while the writer has not caught up. */
+const RECOVER_AFTER = 3
+
 /**
  * - 'unhealthy' as soon as a call to the database (opening it, a write, a read of the switches) has
  *   been outstanding longer than `after` ms, or a write fails for a passing reason;
- * - 'ok' again once a write is answered within `after` ms: a write that succeeds slowly (a throttled
- *   link) leaves it unhealthy, so that the state does not flap with every batch.
+ * - 'ok' again once writes are answered within `after` ms, and either the writer has caught up (less
+ *   than a batch left) or three have been in a row: writes that succeed slowly, or now and then (a
+ *   throttled link), leave it unhealthy, so that the state does not flap with every batch.
  */
 export class HealthWatch {
   private health: Health = 'ok'
   /** performance.now() of the last write that succeeded */
   private lastWrite: number | null = null
+  /** writes answered within `after` in a row */
+  private prompt = 0
 
   /** `onHang` is told when a call outstanding too long makes the state 'unhealthy'. */
   constructor (private readonly after: number, private readonly onHang: (what: string, ms: number) => void) {}
@@ -31,6 +37,7 @@ export class HealthWatch {
   /** Awaits `op`, a call to the database described by `what`. */
   async watch<T> (what: string, op: Promise<T>): Promise<T> {
     const t = setTimeout(() => {
+      this.prompt = 0
       if (this.health === 'unhealthy') return
       this.health = 'unhealthy'
       this.onHang(what, this.after)
@@ -44,16 +51,18 @@ export class HealthWatch {
     }
   }
 
-  /** A write succeeded after `tookMs`; returns true when that made the state 'ok' again. */
-  written (tookMs: number): boolean {
+  /** A write succeeded after `tookMs`, leaving the writer `caughtUp` or not; returns true when that made the state 'ok' again. */
+  written (tookMs: number, caughtUp: boolean): boolean {
     this.lastWrite = performance.now()
-    if (this.health === 'ok' || tookMs > this.after) return false
+    this.prompt = tookMs > this.after ? 0 : this.prompt + 1
+    if (this.health === 'ok' || !this.prompt || (!caughtUp && this.prompt < RECOVER_AFTER)) return false
     this.health = 'ok'
     return true
   }
 
   /** A call failed for a passing reason; returns true when that made the state 'unhealthy' (the caller reports the failure as such). */
   failed (): boolean {
+    this.prompt = 0
     if (this.health === 'unhealthy') return false
     this.health = 'unhealthy'
     return true

@@ -35,7 +35,7 @@ export interface WriterOptions {
   queryTimeout?: number
   /** the longest opening a connection may take, in ms; default 5000 (at most queryTimeout) */
   connectTimeout?: number
-  /** a write, connection or read of the switches unanswered this long (or a write that fails) makes `stats().health` 'unhealthy', reported once to onError; in ms, default 5000 */
+  /** a write or a read of the switches unanswered this long (or a write or a connection that fails) makes `stats().health` 'unhealthy', reported once to onError; in ms, default 5000 */
   unhealthyAfter?: number
 }
 

@@ -20,7 +20,7 @@ const TRANSIENT_CODES = new Set([
   // A statement cancelled by a server-side timeout.
   '57014',
 ])
-const TRANSIENT_MESSAGE = /connection (terminated|refused|lost|closed|ended)|terminating connection|timeout|timed out|database is locked|database is busy|pool is closed|cannot enqueue|ECONNRESET|ECONNREFUSED|the database system is (starting up|shutting down)|readonly database|read-only|disk is full|disk I\/O error|no such table|not queryable/i
+const TRANSIENT_MESSAGE = /connection (terminated|refused|lost|closed|ended)|terminating connection|timeout|timed out|database is locked|database is busy|pool is closed|cannot enqueue|ECONNRESET|ECONNREFUSED|the database system is (starting up|shutting down)|readonly database|read-only|disk is full|disk I\/O error|no such table|not queryable|closed state/i
 
 /** Whether `err` (or, for an AggregateError, one of its errors) is a failure that passes. */
 export function transient (err: unknown): boolean {

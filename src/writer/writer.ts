@@ -9,8 +9,9 @@
  * - Any other failure is a row the database refuses: the batch is halved until that row is alone,
  *   and a row refused three times is dropped and counted (`failed`), so one bad record never blocks
  *   the rest.
- * - Health (health.ts) says within `unhealthyAfter` that the database does not answer, long before
- *   the queue overflows; it is reported once to onError (DatabaseUnhealthyError).
+ * - Health (health.ts) says within `unhealthyAfter` that the database does not answer (a write, or a
+ *   read of the switches, outstanding that long; a connection fails within connectTimeout), long
+ *   before the queue overflows; it is reported once to onError (DatabaseUnhealthyError).
  * - `drain()` and `close()` wait at most `closeTimeout`.
  */
 import { performance } from 'node:perf_hooks'
@@ -169,7 +170,9 @@ export class Writer {
       while (queue.length && !this.abandoned) {
         if (!queue.decided) {
           this.set('deciding')
-          await this.health.watch('a read of the runtime switches', this.parts.decide())
+          // Opening is not watched: starting a thread and migrating may rightly take a while, and a
+          // connection that hangs fails within connectTimeout (then the failure says unhealthy).
+          await (store.current ? this.health.watch('a read of the runtime switches', this.parts.decide()) : this.parts.decide())
           continue
         }
         if (delay) {
@@ -181,7 +184,7 @@ export class Writer {
         began = performance.now()
         let s: WriterStore
         try {
-          s = await this.health.watch('opening the database', store.get())
+          s = await store.get()
         } catch (err) {
           delay = this.next(delay)
           this.failed(`cannot open (${(err as Error)?.message ?? err}); retrying in ${delay} ms`, err)
@@ -237,7 +240,7 @@ export class Writer {
       queue.consume(n)
       counts.written += n
       this.limit = Math.min(settings.batchSize, this.limit * 2)
-      if (this.health.written(performance.now() - started)) this.lastReport = ''
+      if (this.health.written(performance.now() - started, queue.decided < settings.batchSize)) this.lastReport = ''
       return 'ok'
     } catch (err) {
       if (this.abandoned) return 'ok'
