@@ -112,31 +112,28 @@ async function run (t: TestContext, db: typeof DATABASES[number], c: Case, datab
   }
   const history = (): string => `${timeline.filter((_, i) => i % 25 === 0).slice(-40).join('\n')}\nreports:\n${reports.map((r) => `${seconds(r.at - started)} s ${(r.error as { code?: string }).code}: ${r.error.message}`).join('\n')}`
 
-  let faultAt = 0
-  let unhealthyAt: number | null = null
-  let healAt: number | null = null
-  let resumedAt: number | null = null
-  let healthyAt: number | null = null
+  /** when each step happened (performance.now()) */
+  const at = { fault: 0, unhealthy: null as number | null, heal: 0, resumed: null as number | null, healthy: null as number | null }
   try {
     await until('the first records written, the database healthy', () => { const s = look(); return s.written > 0 && s.health === 'ok' }, 60_000, 20, history)
 
-    faultAt = performance.now()
+    at.fault = performance.now()
     await proxy.start(c.fault, { bytesPerSecond: c.bytesPerSecond })
     // The fault lasts holdMs, and until the writer has said so (and, where the case wants it, dropped records).
     await until(`the ${c.fault} held, the database reported unhealthy`, () => {
       const s = look()
-      if (unhealthyAt === null && s.health === 'unhealthy') unhealthyAt = performance.now()
-      return unhealthyAt !== null && performance.now() - faultAt >= c.holdMs && (!c.overflows || s.dropped > 0)
+      if (at.unhealthy === null && s.health === 'unhealthy') at.unhealthy = performance.now()
+      return at.unhealthy !== null && performance.now() - at.fault >= c.holdMs && (!c.overflows || s.dropped > 0)
     }, c.holdMs + 120_000, 20, history)
 
     await proxy.heal()
-    healAt = performance.now()
+    at.heal = performance.now()
     const writtenAtHeal = sink.stats().written
     await until('writing to resume, the health to be ok again', () => {
       const s = look()
-      if (resumedAt === null && s.written > writtenAtHeal) resumedAt = performance.now()
-      if (resumedAt !== null && healthyAt === null && s.health === 'ok') healthyAt = performance.now()
-      return healthyAt !== null
+      if (at.resumed === null && s.written > writtenAtHeal) at.resumed = performance.now()
+      if (at.resumed !== null && at.healthy === null && s.health === 'ok') at.healthy = performance.now()
+      return at.healthy !== null
     }, 180_000, 20, history)
     clearInterval(feeder)
     await until('the queue written', () => look().queued === 0, 120_000, 20, history)
@@ -159,7 +156,7 @@ async function run (t: TestContext, db: typeof DATABASES[number], c: Case, datab
   if (c.overflows) assert.ok(s.dropped > 0, 'the queue overflowed, and the drops are counted')
   else assert.equal(s.dropped, 0, `nothing dropped: the queue held the fault\n${history()}`)
 
-  const during = reports.filter((r) => r.at >= faultAt && r.at <= healthyAt!)
+  const during = reports.filter((r) => r.at >= at.fault && r.at <= at.healthy!)
   for (const r of reports) assert.ok(isLorError(r.error), `only our errors reach onError: ${r.error.message}`)
   const unhealthy = during.filter((r) => (r.error as { code?: string }).code === 'LOR_ERR_DATABASE_UNHEALTHY')
   // A throttled link may answer a few small writes promptly now and then: the state may return to ok in between.
@@ -172,15 +169,15 @@ async function run (t: TestContext, db: typeof DATABASES[number], c: Case, datab
   const f: Figures = {
     database: NAMES[db],
     case: c.name,
-    unhealthy: seconds(unhealthyAt! - faultAt),
-    resumed: seconds(resumedAt! - healAt!),
-    healthy: seconds(healthyAt! - healAt!),
+    unhealthy: seconds(at.unhealthy! - at.fault),
+    resumed: seconds(at.resumed! - at.heal),
+    healthy: seconds(at.healthy! - at.heal),
     accepted,
     written: rows,
     dropped: s.dropped,
   }
   t.diagnostic(JSON.stringify(f))
-  t.diagnostic(`reports: ${reports.map((r) => `${seconds(r.at - faultAt)} s ${(r.error as { code?: string }).code}: ${r.error.message.replace(/^database \S+: /, '')}`).join(' | ')}`)
+  t.diagnostic(`reports: ${reports.map((r) => `${seconds(r.at - at.fault)} s ${(r.error as { code?: string }).code}: ${r.error.message.replace(/^database \S+: /, '')}`).join(' | ')}`)
   return f
 }
 
