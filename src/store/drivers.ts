@@ -16,7 +16,7 @@ export interface DriverOptions {
   /**
    * PostgreSQL and MySQL: the longest a statement waits for its answer, in ms. Then it fails, and its
    * connection is destroyed, never handed out again. Default 60 000; schema changes (migrations, a
-   * day's partitions) and the migration lock get at least 60 s whatever this says.
+   * day's partitions) and the migration lock get at least 10 minutes whatever this says.
    */
   queryTimeout?: number
   /** PostgreSQL and MySQL: the longest opening a connection may take, in ms. Default 10 000. */
@@ -29,14 +29,15 @@ export interface DriverOptions {
  * bounded by queryTimeout: keepalive does not probe while data waits to be acknowledged.)
  */
 const KEEPALIVE_MS = 10_000
-const SCHEMA_TIMEOUT = 60_000
+/** A migration may build an index over a large table: bounded, but not by a row's write. */
+const SCHEMA_TIMEOUT = 600_000
 /**
  * Statements that may rightly take long: schema changes, and taking Kysely's migration lock, which
  * waits for another process's migrations (a deploy starts many processes at once).
  * @see node_modules/kysely/dist/esm/dialect/postgres/postgres-adapter.js and mysql/mysql-adapter.js acquireMigrationLock()
  */
 const SCHEMA = /^\s*(create|alter|drop|comment)\b|\b(pg_advisory_lock|pg_advisory_xact_lock|get_lock)\s*\(/i
-/** A statement's timeout: the queryTimeout, or at least a minute for a schema change or the migration lock. */
+/** A statement's timeout: the queryTimeout, or at least ten minutes for a schema change or the migration lock. */
 const timeoutFor = (sql: string, queryTimeout: number): number => SCHEMA.test(sql) ? Math.max(queryTimeout, SCHEMA_TIMEOUT) : queryTimeout
 
 /** Loads a driver from the app's dependencies (not ours), as a CommonJS module. */
