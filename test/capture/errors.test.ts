@@ -5,12 +5,13 @@
 // the phase, and a response only when one had started.
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import { connect, type Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
-import { getRecorder, type ErrorPhase, type OutgoingRequestRecord, type Recorder } from '../../src/index.js'
+import { getRecorder, type ErrorPhase, type OutgoingRequestRecord } from '../../src/index.js'
 import { CLIENTS, send, type ClientName, type Seen, type Send } from '../fixtures/clients.js'
 import { startUpstream, type Upstream } from '../fixtures/upstream.js'
-import { recordFor, recording } from '../helpers/recording.js'
+import { recordFor, recording, untilIdle } from '../helpers/recording.js'
 
 let upstream: Upstream
 before(async () => { upstream = await startUpstream() })
@@ -30,18 +31,17 @@ const STACK: Record<ClientName, ReadonlyArray<OutgoingRequestRecord['client']>> 
   superagent: ['http'],
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-/**
- * Waits until the recorder has no exchange in flight: some clients see their error a tick or two
- * before the socket's last event, and `recording()` closes the recorder as soon as `fn` resolves.
- */
-async function untilIdle (recorder: Recorder, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (recorder.stats().inFlight > 0 && Date.now() < deadline) await sleep(10)
-}
-
 const caseId = (what: string, client: string): string => `${what}-${client}`
+
+/** A signal that an `AbortSignal.timeout(ms)` aborts, with its TimeoutError, counted from when the black hole has received `text`. */
+function timeoutOnceReceived (text: string, ms: number): AbortSignal {
+  const controller = new AbortController()
+  void upstream.blackholeReceived(text).then(() => {
+    const timeout = AbortSignal.timeout(ms)
+    timeout.addEventListener('abort', () => controller.abort(timeout.reason), { once: true })
+  })
+  return controller.signal
+}
 
 interface Run<T> { plain: T, recorded: T, records: OutgoingRequestRecord[], errors: Error[] }
 
@@ -145,7 +145,8 @@ describe('error records', () => {
         socket.on('error', () => {})
         fillers.push(socket)
       }
-      await sleep(100)
+      // The queue is full once a filler's handshake has completed: wait for that, not for a pause.
+      await Promise.any(fillers.map((socket) => once(socket, 'connect')))
       // Prove the technique on this kernel: a fresh connect must hang, neither connecting nor refused.
       const probe = await new Promise<string>((resolve) => {
         const socket = connect(port, '127.0.0.1')
@@ -256,8 +257,11 @@ describe('error records', () => {
 
     for (const client of ['fetch', 'http'] as const) {
       it(`${client}, before the response (black hole, AbortSignal.timeout): ABORT_ERR or TIMEOUT_ERR, phase request, no response`, async () => {
-        const run = await twice(() => send(client, {
-          method: 'GET', url: `${upstream.blackhole}/abort`, signal: AbortSignal.timeout(200), headers: { 'x-case': caseId('abort-early', client) },
+        // The app's own AbortSignal.timeout, started once the black hole has the request: started
+        // with the request, it could fire before a loaded machine had even connected (phase connect).
+        const run = await twice((phase) => send(client, {
+          method: 'GET', url: `${upstream.blackhole}/abort`, signal: timeoutOnceReceived(`${caseId('abort-early', client)}-${phase}`, 200),
+          headers: { 'x-case': caseId('abort-early', client), 'x-run': `${caseId('abort-early', client)}-${phase}` },
         }))
         assert.deepEqual(run.errors, [])
         assertSameError(run.plain, run.recorded, client)

@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict'
 import { request as httpRequest } from 'node:http'
 import { after, before, describe, it } from 'node:test'
-import type { OutgoingRequestRecord, Recorder } from '../../src/index.js'
+import type { OutgoingRequestRecord } from '../../src/index.js'
 import { send, type ClientName } from '../fixtures/clients.js'
 import { digestAuthorization, DIGEST_REALM, startUpstream, type Upstream } from '../fixtures/upstream.js'
-import { recordFor, recording } from '../helpers/recording.js'
+import { recordFor, recording, untilIdle } from '../helpers/recording.js'
 
 let upstream: Upstream
 before(async () => { upstream = await startUpstream() })
@@ -15,12 +15,6 @@ after(() => upstream.close())
 
 const MARKER = '***hidden***'
 const FOLLOWERS = ['fetch', 'undici.fetch', 'axios', 'got', 'node-fetch', 'node-fetch-v2', 'superagent'] as const satisfies readonly ClientName[]
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-async function untilIdle (recorder: Recorder, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (recorder.stats().inFlight > 0 && Date.now() < deadline) await sleep(10)
-}
 
 /** The records of one case (`x-case` header), in emission order. */
 const recordsFor = (records: OutgoingRequestRecord[], id: string): OutgoingRequestRecord[] =>
