@@ -17,6 +17,7 @@ import { startUpstream, type Upstream } from '../fixtures/upstream.js'
 import { makeRecord } from '../fixtures/records.js'
 import type { Mask, OutgoingRequestRecord } from '../../src/record.js'
 import { PASSWORD, startAdmin, type AdminServer } from '../helpers/admin.js'
+import { untilIdle } from '../helpers/recording.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const required = process.env.LOR_TEST_REQUIRE_BROWSER === '1'
@@ -80,7 +81,8 @@ function maskedRecord (): OutgoingRequestRecord {
   })
 }
 
-async function waitFor<T> (what: string, fn: () => Promise<T | null | undefined>, ms = 10_000): Promise<T> {
+/** Polls `fn` until it gives a value; `ms` bounds a hang, it is not a pace. */
+async function waitFor<T> (what: string, fn: () => Promise<T | null | undefined>, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
     const value = await fn()
@@ -204,9 +206,10 @@ describe('admin UI in Chromium', { skip }, () => {
     await page.locator('.countdown').waitFor()
     // A recorder reads the switches in the background when it writes, once its cache (configCacheMs,
     // 0 here) is stale: one record goes out with what it knew, and the change applies from then on.
+    // Written, the warm-up record has waited for the read that brought the change (no pause: issue #14).
     await (await fetch(`${upstream.http}/echo?warm-up`, { method: 'POST', body: 'sent while the change travels' })).text()
+    await untilIdle(recorder)
     await recorder.flush()
-    await new Promise((resolve) => setTimeout(resolve, 100))
     await (await fetch(`${upstream.http}/echo?switch=1`, { method: 'POST', body: 'not to be kept' })).text()
     await recorder.flush()
     const summary = await waitFor('the record', async () => (await store.list({ url: 'switch=1' })).items[0])
@@ -222,11 +225,16 @@ describe('admin UI in Chromium', { skip }, () => {
     await page.goto(`${admin.origin}/?host=127.0.0.1:${new URL(upstream.http).port}`)
     await page.check('#live')
     await page.waitForURL(/live=1/)
-    // Let the stream start from the newest record before the new one is saved.
-    await new Promise((resolve) => setTimeout(resolve, 500))
-    await (await fetch(`${upstream.http}/echo?live=yes`)).text()
-    await recorder.flush()
-    await page.locator('#rows tr.new td.path', { hasText: 'live=yes' }).waitFor({ timeout: 10_000 })
+    // The stream follows the records saved after its poller first looks, a moment after the page
+    // connects, and nothing tells the page when: a record saved before that is not new to it. So
+    // request again until a row arrives, instead of guessing a pause (issue #14).
+    const row = page.locator('#rows tr.new td.path', { hasText: 'live=yes' }).first()
+    await waitFor('a live row', async () => {
+      await (await fetch(`${upstream.http}/echo?live=yes`)).text()
+      await untilIdle(recorder)
+      await recorder.flush()
+      return row.waitFor({ timeout: 2000 }).then(() => true, () => false)
+    })
   })
 
   it('9. marks each masked value, with why, and nothing an upstream sent that only looks like one', async () => {
