@@ -18,6 +18,7 @@ import {
 } from '../../src/index.js'
 import { send } from '../fixtures/clients.js'
 import { startUpstream, type Upstream } from '../fixtures/upstream.js'
+import { untilIdle } from '../helpers/recording.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const run = promisify(execFile)
@@ -40,6 +41,31 @@ function touched (): { write: boolean, end: boolean, channels: string[] } {
   }
 }
 const PRISTINE = { write: false, end: false, channels: [] }
+
+/**
+ * A server that answers only when told: `received` resolves once a request has arrived, so a test
+ * can look at an exchange in flight on that event rather than a guessed pause (issue #14).
+ */
+async function holding (): Promise<{ url: string, received: Promise<void>, release (): void, close (): Promise<void> }> {
+  let release!: () => void
+  const released = new Promise<void>((resolve) => { release = resolve })
+  let arrived!: () => void
+  const received = new Promise<void>((resolve) => { arrived = resolve })
+  const server = http.createServer((req, res) => {
+    arrived()
+    void released.then(() => res.end('ok'))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as { port: number }).port}/held`,
+    received,
+    release,
+    close: () => new Promise((resolve) => {
+      server.close(() => resolve())
+      server.closeAllConnections()
+    }),
+  }
+}
 
 async function get (client: 'fetch' | 'http' | 'undici.request', id: string, path = '/echo'): Promise<void> {
   const seen = await send(client, { method: 'GET', url: `${upstream.http}${path}`, headers: { 'x-case': id } })
@@ -152,14 +178,21 @@ describe('close()', () => {
     const records: OutgoingRequestRecord[] = []
     const recorder = install()
     recorder.on('record', (r) => records.push(r))
-    const pending = send('http', { method: 'GET', url: `${upstream.http}/slow?delay=400`, headers: { 'x-case': 'in-flight' } })
-    await new Promise((resolve) => setTimeout(resolve, 100))
-    assert.equal(recorder.stats().inFlight, 1)
-    await recorder.close()
-    assert.equal(records.length, 1)
-    assert.equal(records[0]!.response, null)
-    const seen = await pending
-    assert.equal(seen.status, 200, 'the app\'s request is unaffected')
+    const server = await holding()
+    try {
+      const pending = send('http', { method: 'GET', url: server.url, headers: { 'x-case': 'in-flight' } })
+      await server.received
+      assert.equal(recorder.stats().inFlight, 1)
+      await recorder.close()
+      assert.equal(records.length, 1)
+      assert.equal(records[0]!.response, null)
+      server.release()
+      const seen = await pending
+      assert.equal(seen.status, 200, 'the app\'s request is unaffected')
+    } finally {
+      server.release()
+      await server.close()
+    }
   })
 })
 
@@ -217,10 +250,18 @@ describe('flush() and stats()', () => {
       await get('fetch', 's1')
       await get('http', 's2')
       await send('undici.request', { method: 'GET', url: `${upstream.refused}/x`, headers: { 'x-case': 's3' } })
-      const slow = send('fetch', { method: 'GET', url: `${upstream.http}/slow?delay=300`, headers: { 'x-case': 's4' } })
-      await new Promise((resolve) => setTimeout(resolve, 100))
-      assert.equal(recorder.stats().inFlight, 1)
-      await slow
+      const server = await holding()
+      try {
+        const slow = send('fetch', { method: 'GET', url: server.url, headers: { 'x-case': 's4' } })
+        await server.received
+        assert.equal(recorder.stats().inFlight, 1)
+        server.release()
+        await slow
+      } finally {
+        server.release()
+        await server.close()
+      }
+      await untilIdle(recorder)
       await recorder.flush()
       recorder.on('record', () => { throw new Error('listener failure') })
       await get('http', 's5')
