@@ -21,8 +21,7 @@ import { table, writeReport, type ReportRow } from './no-loss-report.js'
 
 /** How long the database is away. The issue says 30 s; a shorter one only for working on this file. */
 const OUTAGE_MS = Number(process.env.LOR_TEST_OUTAGE_MS ?? 30_000)
-/** The writer's defaults (docs/operations.md), which the cases rely on unless they set their own. */
-const FLUSH_INTERVAL = 1000
+/** The writer's default (docs/operations.md), which the cases rely on unless they set their own. */
 const MAX_RETRY_DELAY = 5_000
 
 const started = performance.now()
@@ -180,7 +179,8 @@ describe('no loss', () => {
       const app = await launch(defer, { database: database.url, upstream: upstream.http, run, sigterm: 'none' })
       await app.ask({ op: 'load', rate: RATE, concurrency: CONCURRENCY })
       await until('the first records written', async () => (await app.ask({ op: 'stats' })).stats.written > 0, 60_000)
-      await sleep(1500)
+      // Well under way: counted in requests made, not in seconds waited (issue #14).
+      await until('300 requests made', () => received(upstream.requests, run).length >= 300, 60_000, 10)
       // Every request the server has by now was started before the signal: each must be saved.
       const beforeSignal = received(upstream.requests, run).length
       app.kill('SIGTERM')
@@ -245,10 +245,11 @@ describe('no loss', () => {
       assert.deepEqual([away.stats.dropped, away.failed], [0, 0])
       await proxy.restore()
       const back = performance.now()
-      // No flush(): a running app must get its records written without one.
-      await until('the writer to resume', async () => (await stats()).stats.written > writtenAtCut, MAX_RETRY_DELAY + 5000, 500, history)
+      // No flush(): a running app must get its records written without one. How soon (about
+      // maxRetryDelay) goes in the report; the bound only ends a writer that never resumes, since a
+      // loaded machine is slower (issue #14).
+      await until('the writer to resume', async () => (await stats()).stats.written > writtenAtCut, MAX_RETRY_DELAY + 60_000, 500, history)
       const resumed = (performance.now() - back) / 1000
-      assert.ok(resumed <= (MAX_RETRY_DELAY + 2 * FLUSH_INTERVAL) / 1000, `resumed ${resumed.toFixed(1)} s after the database came back`)
 
       const { final, rows } = await closeAndCount(app, database)
       // The outage is reported, once per kind of failure rather than once per retry: writes, and the
@@ -285,7 +286,7 @@ describe('no loss', () => {
       // Released before the app is killed, should the case fail while it is held.
       defer(() => { lock?.release() })
       const locked = performance.now()
-      await until('the writer to meet the lock', async () => (await stats()).errors.length > reported, HELD_MS)
+      await until('the writer to meet the lock', async () => (await stats()).errors.length > reported, 60_000)
       const writtenAtLock = (await stats()).stats.written
       await sleep(HELD_MS - (performance.now() - locked))
       const held = await stats()
@@ -294,7 +295,7 @@ describe('no loss', () => {
       lock.release()
       lock = undefined
       const free = performance.now()
-      await until('the writer to resume', async () => (await stats()).stats.written > writtenAtLock, 15_000, 100)
+      await until('the writer to resume', async () => (await stats()).stats.written > writtenAtLock, 60_000, 100)
       const resumed = (performance.now() - free) / 1000
 
       const { final, rows } = await closeAndCount(app, database)
@@ -329,7 +330,7 @@ describe('no loss', () => {
       await proxy.cut()
       const loaded = await app.ask({ op: 'load', count: BEFORE + DURING })
       // Every record made has reached the writer (records are built a moment after their exchange ends).
-      await until('every record handed to the writer', async () => (await app.ask({ op: 'stats' })).stats.recorded === BEFORE + DURING, 10_000)
+      await until('every record handed to the writer', async () => (await app.ask({ op: 'stats' })).stats.recorded === BEFORE + DURING, 60_000)
       const full = await app.ask({ op: 'stats' })
       assert.deepEqual({ written: full.stats.written, queued: full.stats.queued, dropped: full.stats.dropped },
         { written: BEFORE, queued: MAX_QUEUE, dropped: DURING - MAX_QUEUE })
