@@ -101,6 +101,24 @@ export const migrate = (url: string): Promise<void> => withStore(url, async () =
 /** Saves records with the store directly, as the recorder's writer would. */
 export const insert = (url: string, records: readonly OutgoingRequestRecord[]): Promise<void> => withStore(url, (store) => store.insert(records))
 
+/**
+ * Resolves once every tail prints what is saved: a tail follows what is saved after its first look,
+ * which ends a moment after it says "Following", and nothing says when; a record saved before that is
+ * never printed. So this saves a record made by `probe(n)` (one that every tail's filter lets through)
+ * and waits until each has printed its URL, saving another whenever a few polls bring nothing: no
+ * guessed pause (issue #14). Returns how much each had printed then; read only what comes after.
+ */
+export async function untilFollowing (url: string, tails: readonly Running[], probe: (n: number) => OutgoingRequestRecord): Promise<number[]> {
+  for (let n = 0; n < 60; n++) {
+    const record = probe(n)
+    await insert(url, [record])
+    const shown = (): boolean => tails.every((t) => t.stdout().includes(record.url))
+    for (const end = Date.now() + 2000; !shown() && Date.now() < end;) await new Promise((resolve) => setTimeout(resolve, 20))
+    if (shown()) return tails.map((t) => t.stdout().length)
+  }
+  throw new Error(`the tails never printed a probe record:\n${tails.map((t) => t.stderr()).join('\n')}`)
+}
+
 /** Newest first, ties by id: the order of `store.records()` and so of every export. */
 export const newestFirst = (records: readonly OutgoingRequestRecord[]): OutgoingRequestRecord[] =>
   [...records].sort((a, b) => Date.parse(b.startedAt) - Date.parse(a.startedAt) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
