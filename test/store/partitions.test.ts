@@ -6,6 +6,7 @@ import { openStore } from '../../src/store/store.js'
 import { cli } from '../cli/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { makeRecord } from '../fixtures/records.js'
+import { untilSubscribed } from '../helpers/subscription.js'
 
 const DAY = 86_400_000
 const made = await createTestDatabase('postgres')
@@ -51,10 +52,10 @@ describe('PostgreSQL with daily partitions', { skip: typeof made === 'string' ? 
       // Subscribers follow a partitioned table as any other.
       const seen: string[] = []
       const stop = store.subscribe((r) => seen.push(r.id), { intervalMs: 20 })
-      await new Promise((resolve) => setTimeout(resolve, 100))
+      await untilSubscribed(seen, (r) => store.insert([r]), () => makeRecord({ at: Date.now(), host: 'probe.example' }))
       const fresh = at(Date.now(), 2)
       await store.insert(fresh)
-      for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+      for (let i = 0; i < 1500 && seen.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20))
       stop()
       assert.deepEqual(seen, fresh.map((r) => r.id))
     } finally {

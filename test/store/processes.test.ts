@@ -59,15 +59,15 @@ describe('the writer in real processes', () => {
     await writeFile(app, `
 for (let i = 0; i < 3; i++) await (await fetch(process.env.UPSTREAM + '/json?i=' + i)).text()
 `)
-    const started = Date.now()
     const exit = await node(['--import', JSON.parse(dist('register.js')), app], {
       LOG_OUTGOING_REQUESTS_DB_SAVE: 'true',
       LOG_OUTGOING_REQUESTS_DATABASE_URL: `sqlite:${db}`,
       LOG_OUTGOING_REQUESTS_CONSOLE: 'false',
       LOG_OUTGOING_REQUESTS_WRITER_FLUSH_INTERVAL: '60000',
     })
-    assert.deepEqual([exit.code, exit.signal, exit.stderr], [0, null, ''])
-    assert.ok(Date.now() - started < 15_000, 'the writer does not keep the process alive')
+    // A writer that kept the process alive would wait out the 60 s flush interval: past the 30 s hang
+    // guard, which ends it by SIGKILL. Not a time limit (issue #14).
+    assert.deepEqual([exit.code, exit.signal, exit.stderr], [0, null, ''], 'the writer does not keep the process alive')
     const store = await openStore(`sqlite:${db}`)
     try {
       assert.deepEqual((await store.list()).items.map((i) => i.path).sort(), ['/json', '/json', '/json'])
@@ -79,15 +79,14 @@ for (let i = 0; i < 3; i++) await (await fetch(process.env.UPSTREAM + '/json?i='
   it('a process that ends by itself while the database never answers still exits, after closeTimeout', async () => {
     const app = join(dir, 'exit-down.mjs')
     await writeFile(app, `await (await fetch(process.env.UPSTREAM + '/json')).text()\n`)
-    const started = Date.now()
     const exit = await node(['--import', JSON.parse(dist('register.js')), app], {
       LOG_OUTGOING_REQUESTS_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
       LOG_OUTGOING_REQUESTS_CONSOLE: 'false',
     })
-    assert.equal(exit.code, 0, exit.stderr)
-    // closeTimeout (10 s) after the app's own work, not never. (The default onError warns once per
-    // code, so the drop itself is not printed after the warning that the database cannot be opened.)
-    assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`)
+    // It exits (after closeTimeout, 10 s), not never: one that hung would end by the 30 s hang guard's
+    // SIGKILL. (The default onError warns once per code, so the drop itself is not printed after the
+    // warning that the database cannot be opened.)
+    assert.deepEqual([exit.code, exit.signal], [0, null], exit.stderr)
     assert.match(exit.stderr, /cannot open .*ECONNREFUSED/)
   })
 

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test'
 import { openStore, type Store } from '../../src/store/store.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeErrorRecord, makeRecord } from '../fixtures/records.js'
+import { untilSubscribed } from '../helpers/subscription.js'
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0)
 const MIN = 60_000
@@ -217,12 +218,12 @@ for (const dialect of DIALECTS) {
       await store.insert([before])
       const stop = store.subscribe((r) => seen.push(r.id), { intervalMs: 20 })
       try {
-        await new Promise((resolve) => setTimeout(resolve, 100))
+        await untilSubscribed(seen, (r) => store.insert([r]), () => makeRecord({ at: Date.now(), host: 'probe.example' }))
         const other = await openStore(database.url)
         const later = [makeRecord({ at: Date.now() - 3_600_000, host: 'tail.example' }), makeRecord({ at: Date.now() + 3_600_000, host: 'tail.example' })]
         await other.insert(later)
         await other.close()
-        for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20))
+        for (let i = 0; i < 1500 && seen.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20))
         assert.deepEqual(seen, later.map((r) => r.id))
       } finally {
         stop()
