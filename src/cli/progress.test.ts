@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import { PassThrough } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, it } from 'node:test'
@@ -11,12 +12,25 @@ function terminal (): { stream: PassThrough & { isTTY: boolean }, text: () => st
   return { stream, text: () => text }
 }
 
+/**
+ * Resolves on the first redraw, however long the timer takes (issue #14). The counter's timer is
+ * unref'd, so a timer of our own keeps the process up meanwhile.
+ */
+async function redrawn (stream: PassThrough): Promise<void> {
+  const keep = setInterval(() => {}, 1000)
+  try {
+    await once(stream, 'data')
+  } finally {
+    clearInterval(keep)
+  }
+}
+
 describe('progress', () => {
   it('redraws one line while counting, and erases it at the end', async () => {
     const { stream, text } = terminal()
     const progress = createProgress(stream, true, undefined, 10)
     for (let i = 0; i < 5; i++) progress.add()
-    await sleep(40)
+    await redrawn(stream)
     progress.done()
     await sleep(0)
     assert.equal(progress.count(), 5)
@@ -34,7 +48,7 @@ describe('progress', () => {
     const progress = createProgress(stream, true, (n) => `Seeded ${n} of 10`, 10)
     progress.add(4)
     progress.add(3)
-    await sleep(40)
+    await redrawn(stream)
     progress.done()
     await sleep(0)
     assert.equal(progress.count(), 7)

@@ -3,13 +3,19 @@ import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { writeExport } from './write.js'
 
-/** A source of text chunks that records whether it was closed (its `finally` ran). */
-function source (chunks: string[], pause = 0): { chunks: AsyncGenerator<string>, state: { closed: boolean } } {
+/**
+ * A source of text chunks that records whether it was closed (its `finally` ran). With `pause`, it
+ * waits that long before each chunk, calling `pausing(i)` as it starts waiting before chunk i.
+ */
+function source (chunks: string[], pause = 0, pausing: (index: number) => void = () => {}): { chunks: AsyncGenerator<string>, state: { closed: boolean } } {
   const state = { closed: false }
   async function * generate (): AsyncGenerator<string> {
     try {
-      for (const chunk of chunks) {
-        if (pause) await new Promise((resolve) => setTimeout(resolve, pause))
+      for (const [index, chunk] of chunks.entries()) {
+        if (pause) {
+          pausing(index)
+          await new Promise((resolve) => setTimeout(resolve, pause))
+        }
         yield chunk
       }
     } finally {
@@ -69,18 +75,17 @@ describe('writeExport', () => {
     assert.deepEqual(sink.received, ['a'])
   })
 
+  // The stream fails as the source starts to wait, not at a guessed moment (issue #14).
   it('rejects when the stream fails while the source is slow', async () => {
-    const { chunks, state } = source(['a', 'b', 'c'], 20)
     const sink = slowWritable()
-    setTimeout(() => sink.out.destroy(new Error('EPIPE')), 30)
+    const { chunks, state } = source(['a', 'b', 'c'], 20, (i) => { if (i === 1) sink.out.destroy(new Error('EPIPE')) })
     await assert.rejects(writeExport(chunks, sink.out), /EPIPE/)
     assert.equal(state.closed, true)
   })
 
   it('rejects when the stream closes before the export was written', async () => {
-    const { chunks } = source(['a', 'b', 'c'], 20)
     const sink = slowWritable()
-    setTimeout(() => sink.out.destroy(), 30)
+    const { chunks } = source(['a', 'b', 'c'], 20, (i) => { if (i === 1) sink.out.destroy() })
     await assert.rejects(writeExport(chunks, sink.out), /closed before the export was written/)
   })
 
@@ -91,7 +96,8 @@ describe('writeExport', () => {
       destroy (error, callback) { setTimeout(() => callback(error), 10) },
     })
     await assert.rejects(writeExport(source(['a', 'b']).chunks, out), /write failed/)
-    await new Promise((resolve) => setTimeout(resolve, 30))
+    // 'close' comes after the late 'error', which must have found a listener (not events.once: it rejects on 'error')
+    if (!out.closed) await new Promise((resolve) => out.once('close', resolve))
     assert.equal(out.errored?.message, 'write failed')
   })
 
