@@ -83,6 +83,8 @@ export interface WriterStats {
 
 export interface DatabaseSink extends Sink {
   flush (): Promise<void>
+  /** Writes the queue for at most closeTimeout, then drops what is left, saying `why` (what `beforeExit` does). */
+  settle (why: string): Promise<void>
   close (): Promise<void>
   stats (): WriterStats
   /** The store this sink writes to, once it is open (for SQLite, on the writer's own thread). */
@@ -165,15 +167,16 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
   }
 
   // A process that ends by itself writes its queue first, for at most closeTimeout.
-  let exiting = false
-  const onBeforeExit = (): void => {
-    if (!queue.length || exiting || writer.closed) return
-    exiting = true
-    void writer.drain().then((written) => {
-      if (!written) writer.abandon('the process ended')
-      exiting = false
+  let exiting: Promise<void> | null = null
+  const settle = (why: string): Promise<void> => {
+    if (!queue.length || writer.closed) return Promise.resolve()
+    exiting ??= writer.drain().then((written) => {
+      if (!written) writer.abandon(why)
+      exiting = null
     })
+    return exiting
   }
+  const onBeforeExit = (): void => { void settle('the process ended') }
   const exitHook = options.exitHook ?? true
   if (exitHook) process.on('beforeExit', onBeforeExit)
 
@@ -204,6 +207,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     async flush () {
       await writer.drain()
     },
+    settle,
     async close () {
       if (writer.closed) return
       if (exitHook) process.off('beforeExit', onBeforeExit)
