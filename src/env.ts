@@ -66,7 +66,8 @@ const TABLE: Record<string, [string, Parse]> = {
   TRACE_CONTEXT: ['traceContext', bool],
   FLUSH_ON_SIGNAL: ['flushOnSignal', bool],
   UNCONSUMED_TIMEOUT: ['unconsumedTimeout', int],
-  BUILDER: ['builder', str],
+  PIPELINE: ['pipeline', (raw) => raw.trim().toLowerCase()],
+  RING_BYTES: ['ringBytes', int],
   DB_SAVE: ['dbSave', bool],
   DATABASE_URL: ['database', str],
   MIGRATE: ['migrate', bool],
@@ -79,6 +80,9 @@ const TABLE: Record<string, [string, Parse]> = {
   WRITER_FLUSH_INTERVAL: ['writer.flushInterval', int],
   WRITER_MAX_QUEUE: ['writer.maxQueue', int],
   WRITER_MAX_QUEUE_BYTES: ['writer.maxQueueBytes', int],
+  WRITER_QUERY_TIMEOUT: ['writer.queryTimeout', int],
+  WRITER_CONNECT_TIMEOUT: ['writer.connectTimeout', int],
+  WRITER_UNHEALTHY_AFTER: ['writer.unhealthyAfter', int],
 }
 
 /**
@@ -94,6 +98,7 @@ export function optionsFromEnv (env: NodeJS.ProcessEnv = process.env): Options {
     if (!entry) {
       // Settings of later features (database, admin) are read by their own modules.
       if (RESERVED.has(name)) continue
+      if (Object.hasOwn(REPLACED, name)) bad(name, REPLACED[name]!)
       bad(name, `is not a known setting (known: ${Object.keys(TABLE).join(', ')})`)
     }
     const [path, parse] = entry!
@@ -104,6 +109,11 @@ export function optionsFromEnv (env: NodeJS.ProcessEnv = process.env): Options {
   }
   return out as Options
 }
+
+/** Settings that no longer exist, and what replaced them: an error, never silently ignored. */
+const REPLACED: Readonly<Record<string, string>> = Object.freeze({
+  BUILDER: `was replaced by ${ENV_PREFIX}PIPELINE: thread (the default: one pipeline thread builds, masks and writes every record) or inline (all of it on the app's thread)`,
+})
 
 /** Names read elsewhere, so they are not typos here. */
 const RESERVED = new Set(['ADMIN_PASSWORD', 'HANDLER_USE_QUEUE'])

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream'
 import { InvalidOptionError } from './errors.js'
 import { DEFAULT_MASK, resolveMaskConfig, type MaskConfig } from './mask/index.js'
 import type { Client, OutgoingRequestRecord } from './record.js'
-import type { WriterOptions } from './sinks/database.js'
+import type { WriterOptions } from './writer/options.js'
 import { DEFAULT_DATABASE_URL, parseDatabaseUrl } from './store/url.js'
 
 /** One allowlist entry: `application/json`, `text/*` or `application/*+json`, with the encoding used when the header names no charset. */
@@ -64,11 +64,21 @@ export interface Options {
   /** Milliseconds a response body may sit idle before the record is emitted with what was seen. Env: UNCONSUMED_TIMEOUT. Default 30000. */
   unconsumedTimeout?: number
   /**
-   * Where records are built (parsing, masking, decoding): 'auto' builds exchanges with big bodies
-   * (32 KB and more kept) on a worker thread and the rest on the app's thread; 'worker' builds all
-   * on the worker; 'inline' none. Env: BUILDER. Default 'auto'.
+   * Where records are made. 'thread': the app's thread only copies each finished exchange into a
+   * bounded ring (`ringBytes`), and one pipeline thread parses, masks, decodes, builds and writes
+   * every record. 'inline': all of it on the app's thread (for runtimes without worker threads, or
+   * debugging). When the thread cannot start, recording falls back to 'inline'; `stats().mode` says
+   * which is in force. Env: PIPELINE. Default 'thread'. (Replaces `builder`, which is an error now.)
    */
-  builder?: 'auto' | 'worker' | 'inline'
+  pipeline?: 'thread' | 'inline'
+  /**
+   * Size in bytes of the ring that carries finished exchanges to the pipeline thread. When it is
+   * full, new exchanges are dropped, counted in `stats().dropped` and reported once to onError
+   * (QueueFullError): the app is never blocked. Body bytes past maxContentLength are counted, not
+   * copied, so an exchange takes at most about 2 × maxContentLength plus its heads; a ring smaller
+   * than that drops such exchanges. An integer from 64 KiB to 1 GiB. Env: RING_BYTES. Default 16 MiB.
+   */
+  ringBytes?: number
   /**
    * Save records to a database. Env: DB_SAVE. Default: true when `database` is given, else false.
    * With a database but `dbSave: false`, nothing is saved until the runtime switch saveToDb says 'yes'.
@@ -117,7 +127,8 @@ export interface ResolvedOptions {
   readonly traceContext: boolean
   readonly flushOnSignal: boolean
   readonly unconsumedTimeout: number
-  readonly builder: 'auto' | 'worker' | 'inline'
+  readonly pipeline: 'thread' | 'inline'
+  readonly ringBytes: number
   readonly dbSave: boolean
   /** null when no database is used */
   readonly database: string | null
@@ -150,6 +161,13 @@ export const DEFAULT_CONTENT_TYPES: readonly ContentTypeRule[] = Object.freeze([
 
 const ALL_CLIENTS: readonly Client[] = ['fetch', 'undici', 'http']
 
+/** `ringBytes` when none is given: 16 MiB. */
+export const DEFAULT_RING_BYTES = 16 * 1024 * 1024
+/** The smallest ring allowed: 64 KiB. */
+export const MIN_RING_BYTES = 64 * 1024
+/** The largest ring allowed: 1 GiB (the ring's byte counters run mod 2^32, so it must stay below 2^31). */
+export const MAX_RING_BYTES = 1024 * 1024 * 1024
+
 export const DEFAULTS: ResolvedOptions = Object.freeze({
   enabled: true,
   clients: ALL_CLIENTS,
@@ -168,7 +186,8 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   traceContext: true,
   flushOnSignal: true,
   unconsumedTimeout: 30000,
-  builder: 'auto',
+  pipeline: 'thread',
+  ringBytes: DEFAULT_RING_BYTES,
   dbSave: false,
   database: null,
   migrate: true,
@@ -194,6 +213,13 @@ const int = (v: unknown, path: string, d: number): number =>
 const oneOf = <T extends string>(v: unknown, path: string, d: T, values: readonly T[]): T =>
   v === undefined ? d : values.includes(v as T) ? v as T : fail(path, `must be one of ${values.map((x) => `'${x}'`).join(', ')}`)
 const array = (v: unknown, path: string): unknown[] => Array.isArray(v) ? v : fail(path, 'must be an array')
+
+function ringBytes (v: unknown): number {
+  if (v === undefined) return DEFAULT_RING_BYTES
+  return Number.isSafeInteger(v) && (v as number) >= MIN_RING_BYTES && (v as number) <= MAX_RING_BYTES
+    ? v as number
+    : fail('ringBytes', `must be a whole number of bytes from ${MIN_RING_BYTES} (64 KiB) to ${MAX_RING_BYTES} (1 GiB)`)
+}
 
 const MEDIA_PATTERN = /^[a-z0-9!#$&^_.+-]+\/(\*|\*\+[a-z0-9!#$&^_.-]+|[a-z0-9!#$&^_.+-]+)$/
 
@@ -249,7 +275,14 @@ function consoleOption (v: unknown): false | Required<ConsoleOptions> {
   })
 }
 
-const WRITER_KEYS = ['batchSize', 'flushInterval', 'maxQueue', 'maxQueueBytes', 'retryDelay', 'maxRetryDelay', 'configCacheMs', 'closeTimeout'] as const
+const WRITER_KEYS = [
+  'batchSize', 'flushInterval', 'maxQueue', 'maxQueueBytes', 'retryDelay', 'maxRetryDelay', 'configCacheMs', 'closeTimeout',
+  'queryTimeout', 'connectTimeout', 'unhealthyAfter',
+] as const satisfies ReadonlyArray<keyof WriterOptions>
+/** The writer's options that are times in ms, which a timer waits for. */
+const WRITER_TIMES: ReadonlySet<string> = new Set<keyof WriterOptions>(['flushInterval', 'retryDelay', 'maxRetryDelay', 'configCacheMs', 'closeTimeout', 'queryTimeout', 'connectTimeout', 'unhealthyAfter'])
+/** Node runs a timer at once past 2^31-1 ms (24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'dbSave' | 'database' | 'migrate' | 'partition' | 'resetDbSaveAfter' | 'writer' | 'maxAgeDays' | 'maxRows' | 'pruneInterval'> {
   if (o.database !== undefined && typeof o.database !== 'string') fail('database', 'must be a database URL string')
@@ -272,6 +305,7 @@ function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'db
     // 0 is a meaningful cache time (read the switches every time), not a meaningful batch size.
     const min = key === 'configCacheMs' ? 0 : 1
     writer[key] = Number.isSafeInteger(v) && (v as number) >= min ? v as number : fail(`writer.${key}`, min ? 'must be a positive integer' : 'must be a non-negative integer')
+    if (WRITER_TIMES.has(key) && writer[key]! > MAX_TIMER_MS) fail(`writer.${key}`, `must be at most ${MAX_TIMER_MS} ms (24.8 days)`)
   }
   const nullable = (v: unknown, path: string, d: number | null): number | null =>
     v === undefined ? d : v === null ? null : typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : fail(path, 'must be a non-negative number or null')
@@ -297,10 +331,16 @@ function databaseOptions (o: Record<string, unknown>): Pick<ResolvedOptions, 'db
 
 const KNOWN = new Set(Object.keys(DEFAULTS))
 
+/** Options that no longer exist, and what replaced them: an error at install, never silently ignored. */
+const REPLACED: Readonly<Record<string, string>> = Object.freeze({
+  builder: "was replaced by options.pipeline: 'thread' (the default: one pipeline thread builds, masks and writes every record) or 'inline' (all of it on the app's thread)",
+})
+
 /** Validates once, at install; the result is frozen. Error messages name the option path. */
 export function resolveOptions (input: Options = {}): ResolvedOptions {
   if (input === null || typeof input !== 'object') fail('', 'must be an object')
   for (const key of Object.keys(input)) {
+    if (Object.hasOwn(REPLACED, key)) fail(key, REPLACED[key]!)
     if (!KNOWN.has(key)) fail(key, 'is not a known option')
   }
   const o = input as Record<string, unknown>
@@ -333,7 +373,8 @@ export function resolveOptions (input: Options = {}): ResolvedOptions {
     traceContext: bool(o.traceContext, 'traceContext', true),
     flushOnSignal: bool(o.flushOnSignal, 'flushOnSignal', true),
     unconsumedTimeout: int(o.unconsumedTimeout, 'unconsumedTimeout', DEFAULTS.unconsumedTimeout),
-    builder: oneOf(o.builder, 'builder', 'auto', ['auto', 'worker', 'inline'] as const),
+    pipeline: oneOf(o.pipeline, 'pipeline', 'thread', ['thread', 'inline'] as const),
+    ringBytes: ringBytes(o.ringBytes),
     ...databaseOptions(o),
     onError: func<(error: Error) => void>(o.onError, 'onError'),
     onRecord: func<(record: OutgoingRequestRecord) => void>(o.onRecord, 'onRecord'),
