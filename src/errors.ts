@@ -142,3 +142,37 @@ export class HttpError extends LorError {
 /** Whether `err` is one of ours, by its code (works across copies of the package). */
 export const isLorError = (err: unknown): err is LorError =>
   typeof (err as { code?: unknown })?.code === 'string' && (ERROR_CODES as readonly string[]).includes((err as { code: string }).code)
+
+/** An error as it crosses between threads: what survives a postMessage whatever the error was. */
+export interface PlainError { name: string, message: string, code?: string }
+
+export const plainError = (err: unknown): PlainError => {
+  const e = err as { name?: unknown, message?: unknown, code?: unknown }
+  return { name: String(e?.name ?? 'Error'), message: String(e?.message ?? err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) }
+}
+
+const CLASS_OF: Record<ErrorCode, (message: string) => LorError> = {
+  LOR_ERR_INVALID_OPTION: (m) => new InvalidOptionError(m),
+  LOR_ERR_INTERNAL: (m) => new InternalError(m),
+  LOR_ERR_SINK: (m) => Object.assign(new SinkError('', null), { message: m }),
+  LOR_ERR_QUEUE_FULL: (m) => new QueueFullError(m),
+  LOR_ERR_DATABASE: (m) => new DatabaseError(m),
+  LOR_ERR_DATABASE_UNHEALTHY: (m) => new DatabaseUnhealthyError(m),
+  LOR_ERR_THREAD_GONE: (m) => new ThreadGoneError(m),
+  LOR_ERR_PIPELINE: (m) => new PipelineError(m),
+  LOR_ERR_NOT_MIGRATED: (m) => new NotMigratedError(m),
+  LOR_ERR_MIGRATION: (m) => new MigrationError(m),
+  LOR_ERR_DRIVER_MISSING: (m) => new DriverMissingError(m),
+  LOR_ERR_ADMIN: (m) => new AdminError(m),
+  LOR_ERR_HTTP: (m) => new HttpError(500, m),
+}
+
+/**
+ * An error of ours that crossed from another thread, as its class again (found by its code); any
+ * other error becomes an InternalError that keeps its name and code in the message.
+ */
+export function reviveError (plain: PlainError): LorError {
+  const make = plain.code !== undefined ? CLASS_OF[plain.code as ErrorCode] : undefined
+  if (make) return make(plain.message)
+  return new InternalError(`${plain.name}${plain.code ? ` (${plain.code})` : ''}: ${plain.message}`)
+}

@@ -156,7 +156,7 @@ interface ErrorLike { name?: unknown, code?: unknown, message?: unknown, cause?:
 const DOM_CODES: Record<string, string> = { AbortError: 'ABORT_ERR', TimeoutError: 'TIMEOUT_ERR' }
 
 /** The parts of an error a record keeps; read now, since errors do not survive a trip to another thread. */
-function rawError (error: unknown, phase: ErrorPhase): RawError {
+export function rawError (error: unknown, phase: ErrorPhase): RawError {
   const e = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as ErrorLike
   // Node's AggregateError (happy eyeballs) carries its message and code on the inner errors.
   const inner = Array.isArray(e.errors) ? e.errors[0] as ErrorLike | undefined : undefined

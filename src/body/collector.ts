@@ -9,6 +9,8 @@ import type { MediaType } from './content-type.js'
 
 /** What the body policy decided when the body started (see policy.ts). */
 export interface BodyDecision {
+  /** the Content-Type header it was made for (the pipeline makes it again from this) */
+  contentType: string | undefined
   media: MediaType
   rule: ContentTypeRule | null
   /** set when the bytes are not kept at all */
@@ -72,6 +74,24 @@ export class BodyCollector {
   taken (): { chunks: Buffer[], complete: boolean } {
     const chunks = this.kept.map((c) => c instanceof Uint8Array ? c : Buffer.from(c.text, c.encoding))
     return { chunks, complete: this.keptBytes === this.size }
+  }
+
+  /** Copies everything kept into `target` at `at` (strings encoded now); returns where the copy ends. */
+  copyTo (target: Buffer, at: number): number {
+    for (const c of this.kept) {
+      if (c instanceof Uint8Array) {
+        target.set(c, at)
+        at += c.byteLength
+      } else {
+        at += target.write(c.text, at, c.encoding)
+      }
+    }
+    return at
+  }
+
+  /** whether what is kept is the whole body */
+  get complete (): boolean {
+    return this.keptBytes === this.size
   }
 
   /** bytes kept so far */

@@ -18,11 +18,11 @@ export function decide (contentType: string | undefined, policy: Policy): BodyCo
   return new BodyCollector(decision(contentType, policy), policy.maxContentLength)
 }
 
-function decision (contentType: string | undefined, policy: Policy): BodyDecision {
+export function decision (contentType: string | undefined, policy: Policy): BodyDecision {
   const media = parseContentType(contentType)
   const rule = matchContentType(media.type, policy.contentTypes)
   const omitted = !policy.saveBody ? 'disabled' : !rule ? 'content-type' : null
-  return Object.freeze({ media, rule, omitted })
+  return Object.freeze({ contentType, media, rule, omitted })
 }
 
 /**

@@ -1,0 +1,251 @@
+/**
+ * The pipeline as the app's thread sees it. `write(exchange)` copies a finished exchange into the
+ * ring (codec.ts) and is all the record work this thread does; the pipeline thread (thread.ts)
+ * does the rest. Records come back in batches, and only while `wantRecords(true)`.
+ *
+ * - The thread never keeps the app alive, except while a flush is awaited. A process that ends by
+ *   itself settles first (`beforeExit`: everything written, for at most closeTimeout); at `exit`
+ *   (process.exit(), the end of the loop) this thread waits with Atomics.wait, for at most
+ *   closeTimeout, until the pipeline has written what the ring holds.
+ * - When the thread cannot start, or dies, the same pipeline runs here instead ('inline'): the ring
+ *   is read on this thread, at the end of each turn of the event loop. `stats().mode` says which.
+ */
+import type { Worker } from 'node:worker_threads'
+import { PipelineError, QueueFullError, reviveError } from '../errors.js'
+import type { Exchange } from '../exchange.js'
+import type { OutgoingRequestRecord } from '../record.js'
+import { ourModule, spawnThread } from '../threads.js'
+import { encodeExchange } from './codec.js'
+import { Pipeline, type PipelineSettings } from './pipeline.js'
+import { publishStats, readStats, takeFrames, type FromThread, type PipelineStats, type ThreadData, type ToThread } from './protocol.js'
+import { RingReader, RingWriter } from './ring.js'
+import { allocateShared, setSwitches, Slot, type SharedBlocks } from './shared.js'
+
+export type PipelineMode = 'thread' | 'inline'
+
+export interface HostOptions {
+  settings: PipelineSettings
+  mode: PipelineMode
+  ringBytes: number
+  closeTimeout: number
+  /** records built, in order, while wanted */
+  onRecords (records: OutgoingRequestRecord[]): void
+  onError (error: Error): void
+}
+
+export interface HostStats extends PipelineStats {
+  mode: PipelineMode
+  /** exchanges dropped because the ring was full */
+  ringDropped: number
+  /** exchanges in the ring or being built */
+  pending: number
+}
+
+const ENTRY = ourModule('./thread', import.meta.url)
+
+/** The counters of a thread that died, plus those of the pipeline that took over. */
+function addStats (base: PipelineStats | null, s: PipelineStats): PipelineStats {
+  if (!base) return s
+  return {
+    ...s,
+    built: base.built + s.built,
+    buildFailed: base.buildFailed + s.buildFailed,
+    written: base.written + s.written,
+    writeDropped: base.writeDropped + s.writeDropped,
+    writeFailed: base.writeFailed + s.writeFailed,
+    skipped: base.skipped + s.skipped,
+  }
+}
+
+export class PipelineHost {
+  mode: PipelineMode
+  /** the control block: capture reads the runtime switches here (Slot.SWITCH_*) */
+  readonly control: Int32Array
+  private readonly shared: SharedBlocks
+  private readonly statsView: BigInt64Array
+  private readonly ring: RingWriter
+  private worker: Worker | null = null
+  private local: { pipeline: Pipeline, reader: RingReader } | null = null
+  private scheduled: NodeJS.Immediate | null = null
+  /** frames committed, frames at the last settle */
+  private committed = 0
+  private settledAt = 0
+  private ringDropped = 0
+  /** frames lost with a thread that died */
+  private lost = 0
+  private overflowing = false
+  /** what a thread that died had done, added to what this thread does after it */
+  private base: PipelineStats | null = null
+  private closed = false
+  private seq = 0
+  private readonly waiting = new Map<number, (value: unknown) => void>()
+
+  constructor (private readonly o: HostOptions) {
+    this.shared = allocateShared(o.ringBytes)
+    this.control = new Int32Array(this.shared.control)
+    this.statsView = new BigInt64Array(this.shared.stats)
+    Atomics.store(this.control, Slot.SWITCH_SAVE_BODY, -1)
+    Atomics.store(this.control, Slot.SWITCH_CAP, -1)
+    this.ring = new RingWriter(this.control, this.shared.ring)
+    this.mode = o.mode
+    if (o.mode === 'thread') this.startThread()
+    else this.runHere(null)
+    process.on('beforeExit', this.onBeforeExit)
+    process.on('exit', this.onExit)
+  }
+
+  /** Copies a finished exchange into the ring; false (counted, said once) when the ring is full. */
+  write (ex: Exchange): boolean {
+    if (!encodeExchange(ex, this.ring)) {
+      this.ringDropped++
+      if (!this.overflowing) {
+        this.overflowing = true
+        this.o.onError(new QueueFullError(`the pipeline's ring is full (${this.o.ringBytes} bytes): dropping exchanges until it drains (see stats().dropped)`))
+      }
+      return false
+    }
+    this.overflowing = false
+    this.committed++
+    this.ring.commit()
+    if (this.local && !this.scheduled) this.scheduled = setImmediate(this.buildHere)
+    return true
+  }
+
+  /** Whether records are to come back to this thread (a listener, onRecord, the console, a logger). */
+  wantRecords (on: boolean): void {
+    Atomics.store(this.control, Slot.WANT_RECORDS, on ? 1 : 0)
+  }
+
+  /** Resolves once everything written before it is built, handed back, and saved (or given up). */
+  flush (): Promise<void> {
+    return this.call('flush')
+  }
+
+  async close (): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    process.off('beforeExit', this.onBeforeExit)
+    process.off('exit', this.onExit)
+    const worker = this.worker
+    await this.call('close')
+    if (worker) {
+      this.worker = null
+      await worker.terminate()
+    }
+  }
+
+  stats (): HostStats {
+    let s = readStats(this.statsView)
+    if (this.local) {
+      publishStats(this.statsView, this.local.pipeline)
+      s = addStats(this.base, readStats(this.statsView))
+    }
+    return { ...s, mode: this.mode, ringDropped: this.ringDropped + this.lost, pending: Math.max(0, this.committed - this.lost - s.built - s.buildFailed) }
+  }
+
+  /** CPU the pipeline thread has used, in µs (NaN inline): for benchmarks. */
+  async cpuMicros (): Promise<number> {
+    if (!this.worker) return NaN
+    const seq = ++this.seq
+    const answer = new Promise<unknown>((resolve) => this.waiting.set(seq, resolve))
+    this.worker.postMessage({ type: 'cpu', seq } satisfies ToThread)
+    return await answer as number
+  }
+
+  private async call (type: 'flush' | 'settle' | 'close'): Promise<void> {
+    if (this.local) {
+      this.buildHere()
+      const p = this.local.pipeline
+      await (type === 'flush' ? p.flush() : type === 'settle' ? p.settle('the process ended') : p.close())
+      return
+    }
+    const worker = this.worker
+    if (!worker) return
+    const seq = ++this.seq
+    const done = new Promise<unknown>((resolve) => this.waiting.set(seq, resolve))
+    if (this.waiting.size === 1) worker.ref()
+    worker.postMessage({ type, seq } satisfies ToThread)
+    await done
+    // The thread may have died meanwhile, and this thread took over: finish the call here.
+    if (this.local) await this.call(type)
+  }
+
+  private answered (seq: number, value: unknown): void {
+    const resolve = this.waiting.get(seq)
+    this.waiting.delete(seq)
+    if (this.waiting.size === 0) this.worker?.unref()
+    resolve?.(value)
+  }
+
+  private startThread (): void {
+    let worker: Worker
+    try {
+      worker = spawnThread(ENTRY, { settings: this.o.settings, shared: this.shared, closeTimeout: this.o.closeTimeout } satisfies ThreadData)
+    } catch (err) {
+      this.runHere(err)
+      return
+    }
+    this.worker = worker
+    worker.on('message', (m: FromThread) => {
+      if (m.type === 'records') this.o.onRecords(m.records)
+      else if (m.type === 'error') this.o.onError(reviveError(m.error))
+      else if (m.type === 'cpu') this.answered(m.seq, m.micros)
+      else this.answered(m.seq, undefined)
+    })
+    worker.on('error', (err) => this.threadGone(err))
+    worker.on('exit', (code) => this.threadGone(new Error(`it exited with code ${code}`)))
+    worker.unref()
+  }
+
+  private threadGone (err: Error): void {
+    if (this.worker === null) return // closed, or already taken over
+    this.worker = null
+    this.runHere(err)
+    for (const seq of [...this.waiting.keys()]) this.answered(seq, undefined)
+  }
+
+  /** Runs the pipeline on this thread, from where the ring was last read. */
+  private runHere (why: unknown): void {
+    this.mode = 'inline'
+    const pipeline = new Pipeline(this.o.settings, {
+      records: (records) => this.o.onRecords(records),
+      error: (err) => this.o.onError(err),
+      switches: (config) => setSwitches(this.control, config.saveBody, config.maxContentLength),
+    }, () => Atomics.load(this.control, Slot.WANT_RECORDS) === 1)
+    const reader = new RingReader(this.control, this.shared.ring)
+    this.local = { pipeline, reader }
+    if (why !== null) {
+      // What the thread had taken out of the ring and not built is gone with it: counted, and said.
+      this.base = readStats(this.statsView)
+      const lost = this.committed - this.base.built - this.base.buildFailed - reader.count()
+      this.lost += Math.max(0, lost)
+      this.o.onError(new PipelineError(`the pipeline thread ${why instanceof Error ? `failed (${why.message})` : 'could not start'}: records are built on the app's thread from now on (stats().mode is 'inline')` +
+        (lost > 0 ? `; ${lost} exchange(s) it was building are lost (counted in stats().dropped)` : ''), why))
+    }
+    if (this.ring.used > 0) this.scheduled ??= setImmediate(this.buildHere)
+  }
+
+  private readonly buildHere = (): void => {
+    this.scheduled = null
+    const local = this.local
+    if (!local) return
+    takeFrames(local.reader, local.pipeline, Infinity, (err) => this.o.onError(err))
+  }
+
+  /** A process that ends by itself writes what it recorded first (at most closeTimeout). */
+  private readonly onBeforeExit = (): void => {
+    if (this.committed === this.settledAt || this.closed) return
+    this.settledAt = this.committed
+    this.call('settle').catch((err) => this.o.onError(err))
+  }
+
+  /** At exit nothing asynchronous runs here any more: wait for the thread to write what the ring holds. */
+  private readonly onExit = (): void => {
+    if (!this.worker || this.closed) return
+    const s = readStats(this.statsView)
+    if (this.committed === s.built + s.buildFailed && s.queued === 0) return
+    Atomics.store(this.control, Slot.EXIT, 1)
+    Atomics.notify(this.control, Slot.WRITTEN)
+    Atomics.wait(this.control, Slot.DRAINED, 0, this.o.closeTimeout + 1000)
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * What the app's thread and the pipeline thread say to each other, and the helpers both modes share
+ * (the thread, and 'inline' on the app's thread): taking frames into the pipeline, and its counters.
+ */
+import type { RawExchange } from '../exchange.js'
+import type { PlainError } from '../errors.js'
+import type { OutgoingRequestRecord } from '../record.js'
+import type { Health, WriterState } from '../sinks/database.js'
+import { decodeExchange } from './codec.js'
+import type { Pipeline, PipelineSettings } from './pipeline.js'
+import type { RingReader } from './ring.js'
+import { Stat, type SharedBlocks } from './shared.js'
+
+export interface ThreadData {
+  settings: PipelineSettings
+  shared: SharedBlocks
+  closeTimeout: number
+}
+
+export type ToThread =
+  | { type: 'flush', seq: number }
+  /** what `beforeExit` asks: write everything for at most closeTimeout, then drop the rest and say so */
+  | { type: 'settle', seq: number }
+  | { type: 'close', seq: number }
+  | { type: 'cpu', seq: number }
+
+export type FromThread =
+  | { type: 'records', records: OutgoingRequestRecord[] }
+  | { type: 'error', error: PlainError }
+  | { type: 'done', seq: number }
+  | { type: 'cpu', seq: number, micros: number }
+
+/**
+ * Decodes up to `max` committed frames, gives their space back to the ring, and hands them to the
+ * pipeline; returns that batch's build, or null when the ring was empty.
+ */
+export function takeFrames (reader: RingReader, pipeline: Pipeline, max: number, onError: (err: Error) => void): Promise<void> | null {
+  const batch: RawExchange[] = []
+  const n = reader.take((bytes, start, end) => {
+    try {
+      batch.push(decodeExchange(bytes, start, end, pipeline.decisionOf))
+    } catch (err) {
+      pipeline.counts.buildFailed++
+      onError(new Error(`could not read an exchange out of the ring: ${(err as Error)?.message ?? err}`))
+    }
+  }, max)
+  reader.release()
+  if (n === 0) return null
+  return pipeline.take(batch)
+}
+
+export const WRITER_STATES: readonly WriterState[] = ['idle', 'deciding', 'writing', 'retrying', 'closed']
+
+export function publishStats (stats: BigInt64Array, pipeline: Pipeline): void {
+  const set = (at: Stat, v: number): void => { Atomics.store(stats, at, BigInt(Math.trunc(v))) }
+  set(Stat.BUILT, pipeline.counts.built)
+  set(Stat.BUILD_FAILED, pipeline.counts.buildFailed)
+  const w = pipeline.writerStats()
+  if (!w) return
+  set(Stat.WRITTEN, w.written)
+  set(Stat.WRITE_DROPPED, w.dropped)
+  set(Stat.WRITE_FAILED, w.failed)
+  set(Stat.QUEUED, w.queued)
+  set(Stat.SKIPPED, w.skipped)
+  set(Stat.UNHEALTHY, w.health === 'unhealthy' ? 1 : 0)
+  set(Stat.LAST_WRITE_AT, w.sinceLastWriteMs === null ? 0 : Date.now() - w.sinceLastWriteMs)
+  set(Stat.WRITER_STATE, WRITER_STATES.indexOf(w.state))
+}
+
+export interface PipelineStats {
+  built: number
+  buildFailed: number
+  written: number
+  writeDropped: number
+  writeFailed: number
+  queued: number
+  skipped: number
+  health: Health
+  writerState: WriterState
+  sinceLastWriteMs: number | null
+}
+
+export function readStats (stats: BigInt64Array): PipelineStats {
+  const get = (at: Stat): number => Number(Atomics.load(stats, at))
+  const last = get(Stat.LAST_WRITE_AT)
+  return {
+    built: get(Stat.BUILT),
+    buildFailed: get(Stat.BUILD_FAILED),
+    written: get(Stat.WRITTEN),
+    writeDropped: get(Stat.WRITE_DROPPED),
+    writeFailed: get(Stat.WRITE_FAILED),
+    queued: get(Stat.QUEUED),
+    skipped: get(Stat.SKIPPED),
+    health: get(Stat.UNHEALTHY) === 1 ? 'unhealthy' : 'ok',
+    writerState: WRITER_STATES[get(Stat.WRITER_STATE)] ?? 'idle',
+    sinceLastWriteMs: last === 0 ? null : Math.max(0, Date.now() - last),
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The pipeline thread's entry. It reads finished exchanges out of the ring the app's thread fills,
+ * builds and writes their records (pipeline.ts), and answers flush, settle and close. While frames
+ * keep coming it looks at the ring every POLL_MS, so the app's thread never has to wake it; only
+ * once it has found nothing for a while does it say it sleeps (Slot.IDLE), and the next commit
+ * notifies it. At the app's exit (Slot.EXIT) it writes what the ring holds and sets Slot.DRAINED,
+ * which the app's thread waits on (host.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import { plainError } from '../errors.js'
+import { Pipeline } from './pipeline.js'
+import { publishStats, takeFrames, type FromThread, type ThreadData, type ToThread } from './protocol.js'
+import { RingReader } from './ring.js'
+import { setSwitches, Slot } from './shared.js'
+import { threadCpuMicros } from './cpu.js'
+
+/** How often the ring is looked at while frames keep coming. */
+const POLL_MS = 2
+/** Empty looks before the thread sleeps until notified. */
+const IDLE_AFTER = 10
+/** Frames built at a time: the ring, not this thread's heap, holds what waits. */
+const BATCH = 512
+
+const { settings, shared, closeTimeout } = workerData as ThreadData
+const control = new Int32Array(shared.control)
+const stats = new BigInt64Array(shared.stats)
+const reader = new RingReader(control, shared.ring)
+// In Node since 16; in TypeScript's lib only from es2024.
+const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, at: number, value: number) => { async: boolean, value: unknown } }).waitAsync
+const post = (m: FromThread): void => parentPort!.postMessage(m)
+
+const pipeline = new Pipeline(settings, {
+  records: (records) => post({ type: 'records', records }),
+  error: (err) => post({ type: 'error', error: plainError(err) }),
+  switches: (config) => setSwitches(control, config.saveBody, config.maxContentLength),
+}, () => Atomics.load(control, Slot.WANT_RECORDS) === 1)
+
+const publish = (): void => publishStats(stats, pipeline)
+// Keeps this thread alive while the app's is (waiting on the ring keeps nothing alive), and the
+// counters that recorder.stats() reads fresh.
+setInterval(publish, 25)
+
+let exiting = false
+let work: Promise<unknown> = Promise.resolve()
+
+/** Takes what the ring holds, at most `max` frames, into the pipeline; returns the batch's build. */
+function take (max: number): Promise<void> | null {
+  return takeFrames(reader, pipeline, max, (err) => post({ type: 'error', error: plainError(err) }))
+}
+
+async function loop (): Promise<void> {
+  let empty = 0
+  for (;;) {
+    if (Atomics.load(control, Slot.EXIT) === 1) return atExit()
+    const built = take(BATCH)
+    if (built) {
+      empty = 0
+      await built
+      continue
+    }
+    if (empty < IDLE_AFTER) {
+      empty++
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+      continue
+    }
+    publish()
+    Atomics.store(control, Slot.IDLE, 1)
+    if (!reader.available && Atomics.load(control, Slot.EXIT) === 0) {
+      const wait = waitAsync(control, Slot.WRITTEN, reader.seen)
+      if (wait.async) await wait.value
+    }
+    Atomics.store(control, Slot.IDLE, 0)
+    empty = 0
+  }
+}
+
+/** The app's thread is exiting and waits: write what the ring holds, within closeTimeout, then say so. */
+async function atExit (): Promise<void> {
+  if (exiting) return
+  exiting = true
+  try {
+    while (take(Infinity)) { /* everything, in one go */ }
+    await Promise.race([work, new Promise((resolve) => setTimeout(resolve, closeTimeout).unref())])
+    await pipeline.settle('the process exited')
+  } finally {
+    publish()
+    Atomics.store(control, Slot.DRAINED, 1)
+    Atomics.notify(control, Slot.DRAINED)
+  }
+}
+
+parentPort!.on('message', (m: ToThread) => {
+  if (m.type === 'cpu') return post({ type: 'cpu', seq: m.seq, micros: threadCpuMicros() })
+  work = work.then(async () => {
+    try {
+      while (take(Infinity)) { /* everything committed before the call */ }
+      if (m.type === 'flush') await pipeline.flush()
+      else if (m.type === 'settle') await pipeline.settle('the process ended')
+      else await pipeline.close()
+    } catch (err) {
+      post({ type: 'error', error: plainError(err) })
+    }
+    publish()
+    post({ type: 'done', seq: m.seq })
+  })
+})
+
+loop().catch((err) => post({ type: 'error', error: plainError(err) }))
