@@ -30,7 +30,8 @@ const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, at: number
 const post = (m: FromThread): void => parentPort!.postMessage(m)
 
 const pipeline = new Pipeline(settings, {
-  records: (records) => post({ type: 'records', records }),
+  // The counters first: a listener that reads stats() on a record sees it counted.
+  records: (records) => { publish(); post({ type: 'records', records }) },
   error: (err) => post({ type: 'error', error: plainError(err) }),
   switches: (config) => setSwitches(control, config.saveBody, config.maxContentLength),
 }, () => Atomics.load(control, Slot.WANT_RECORDS) === 1)
@@ -56,6 +57,7 @@ async function loop (): Promise<void> {
     if (built) {
       empty = 0
       await built
+      publish()
       continue
     }
     if (empty < IDLE_AFTER) {

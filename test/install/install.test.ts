@@ -245,7 +245,7 @@ describe('flush() and stats()', () => {
       // While nothing would receive a record, nothing is captured at all.
       await get('fetch', 's0')
       await recorder.flush()
-      assert.deepEqual(recorder.stats(), { started: 0, recorded: 0, dropped: 0, failed: 0, inFlight: 0, pending: 0, written: 0, writeFailed: 0, queued: 0, notSaved: 0 })
+      assert.deepEqual(recorder.stats(), { mode: 'thread', started: 0, recorded: 0, dropped: 0, failed: 0, inFlight: 0, pending: 0, written: 0, writeFailed: 0, queued: 0, notSaved: 0, health: 'ok', writerState: 'idle', sinceLastWriteMs: null })
       recorder.on('record', () => {})
       await get('fetch', 's1')
       await get('http', 's2')
@@ -266,7 +266,7 @@ describe('flush() and stats()', () => {
       recorder.on('record', () => { throw new Error('listener failure') })
       await get('http', 's5')
       await recorder.flush()
-      assert.deepEqual(recorder.stats(), { started: 5, recorded: 5, dropped: 0, failed: 1, inFlight: 0, pending: 0, written: 0, writeFailed: 0, queued: 0, notSaved: 0 })
+      assert.deepEqual(recorder.stats(), { mode: 'thread', started: 5, recorded: 5, dropped: 0, failed: 1, inFlight: 0, pending: 0, written: 0, writeFailed: 0, queued: 0, notSaved: 0, health: 'ok', writerState: 'idle', sinceLastWriteMs: null })
     } finally {
       await recorder.close()
     }

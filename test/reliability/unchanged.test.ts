@@ -72,9 +72,8 @@ const GROUPS: Record<Group, Options> = {
     maxContentLength: 4096,
     oversizeBody: 'omit',
     contentTypes: [...DEFAULT_CONTENT_TYPES, 'application/octet-stream', 'image/*'],
-    builder: 'worker',
   },
-  raw: { decompress: false, mask: false, builder: 'inline' },
+  raw: { decompress: false, mask: false, pipeline: 'inline' },
 }
 
 interface Case {
