@@ -14,7 +14,7 @@ let upstream: Upstream
 before(async () => { upstream = await startUpstream() })
 after(async () => { await upstream.close() })
 
-const until = async (check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> => {
+const until = async (check: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> => {
   const end = Date.now() + ms
   while (!(await check())) {
     if (Date.now() > end) throw new Error('timed out waiting')
