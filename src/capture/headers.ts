@@ -6,20 +6,13 @@ import { dict } from '../dict.js'
  * name/value pairs, or an object such as `req.getHeaders()`. They stay raw on the app's request
  * and are parsed when the record is built (parseHeaders).
  */
-export type RawHeaders = string | ReadonlyArray<string> | Readonly<Record<string, unknown>>
+export type RawHeaders = string | ReadonlyArray<string | Uint8Array> | Readonly<Record<string, unknown>>
 
 export function parseHeaders (raw: RawHeaders | null | undefined): Headers {
   if (raw === null || raw === undefined) return dict<string | string[]>()
   if (typeof raw === 'string') return headersFromBlock(raw)
   if (Array.isArray(raw)) return headersFromPairs(raw as readonly string[])
   return headersFromObject(raw as Record<string, unknown>)
-}
-
-/** undici hands over Buffers (views into socket reads): make them strings before they travel. */
-export function pairsToStrings (pairs: ArrayLike<string | Uint8Array>): string[] {
-  const out = new Array<string>(pairs.length)
-  for (let i = 0; i < pairs.length; i++) out[i] = text(pairs[i]!)
-  return out
 }
 
 /**

@@ -13,7 +13,7 @@
 import diagnostics from 'node:diagnostics_channel'
 import type { Exchange } from '../exchange.js'
 import type { Client } from '../record.js'
-import { findHeader, pairsToStrings } from './headers.js'
+import { findHeader } from './headers.js'
 import { guard } from './guard.js'
 import type { PatchRegistry } from './patches.js'
 import type { Interceptor, Tracker } from './types.js'
@@ -116,7 +116,7 @@ function onCreate ({ request }: { request: UndiciRequest }): void {
   if (!ex) return
   exchanges.set(request, ex)
   // Until undici sends them, the headers we know are the ones the request was made with.
-  ex.requestHeaders = () => Array.isArray(request.headers) ? pairsToStrings(request.headers) : request.headers ?? ''
+  ex.requestHeaders = () => request.headers ?? ''
 }
 
 function onSendHeaders ({ request, headers }: { request: UndiciRequest, headers: string }): void {
@@ -160,7 +160,8 @@ function onHeaders ({ request, response }: { request: UndiciRequest, response: {
     status: response.statusCode,
     statusText: response.statusText ?? '',
     httpVersion: '1.1',
-    headers: () => pairsToStrings(response.headers),
+    // As undici holds them (Buffers): the pipeline reads them as latin1, as undici does.
+    headers: () => response.headers,
   })
   ex.responseBody = t.openBody(findHeader(response.headers, 'content-type'))
 }

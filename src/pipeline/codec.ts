@@ -7,7 +7,7 @@
  * Layout (little-endian): a head of fixed fields, strings (`u32 length` + UTF-8, 0xFFFFFFFF for
  * null) and header lists, with each body's description; then the kept bytes of the request body and
  * of the response body. Header bytes from undici (Buffers) are copied as bytes, and read as latin1
- * on the other side, as `pairsToStrings` would.
+ * on the other side, as undici reads them.
  */
 import type { BodyCollector, BodyDecision } from '../body/collector.js'
 import type { RawHeaders } from '../capture/headers.js'
