@@ -17,6 +17,8 @@ export interface BodyDecision {
   omitted: OmittedReason | null
 }
 
+const TEXT_ENCODINGS = new Set<string>(['utf8', 'utf-8', 'latin1', 'binary', 'ascii', 'ucs2', 'ucs-2', 'utf16le', 'utf-16le'])
+
 export class BodyCollector {
   size = 0
   /** bytes, or a string the app wrote, kept whole until the exchange is over */
@@ -50,6 +52,8 @@ export class BodyCollector {
    * its buffer; a string is immutable, so it is kept as it is and encoded when the exchange is over.
    */
   push (chunk: Uint8Array | string, encoding?: BufferEncoding): void {
+    // Only for the text encodings is Buffer.byteLength exact; base64 and hex are made bytes at once.
+    if (typeof chunk === 'string' && encoding !== undefined && !TEXT_ENCODINGS.has(encoding)) chunk = Buffer.from(chunk, encoding)
     if (typeof chunk === 'string') {
       const n = Buffer.byteLength(chunk, encoding)
       this.size += n

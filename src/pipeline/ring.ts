@@ -20,6 +20,8 @@ export class RingWriter {
   readonly bytes: Buffer
   private readonly capacity: number
   private tail = 0
+  /** where the tail goes once the open frame is committed */
+  private nextTail = 0
   private written = 0
   /** bytes the frame being written takes, wrap included; 0 when none is open */
   private pending = 0
@@ -47,13 +49,17 @@ export class RingWriter {
     if (at === 0 && this.tail !== 0 && toEnd >= HEADER) this.bytes.writeUInt32LE(WRAP, this.tail)
     this.bytes.writeUInt32LE(length, at)
     this.pending = take
-    this.tail = at + need === this.capacity ? 0 : at + need
+    this.nextTail = at + need === this.capacity ? 0 : at + need
     return at + HEADER
   }
 
-  /** Publishes the frame opened by `reserve`; returns whether the reader was asleep (and so was woken). */
+  /**
+   * Publishes the frame opened by `reserve` (a frame reserved and never committed is written over by
+   * the next); returns whether the reader was asleep (and so was woken).
+   */
   commit (): boolean {
     this.written = (this.written + this.pending) >>> 0
+    this.tail = this.nextTail
     this.pending = 0
     Atomics.store(this.control, Slot.WRITTEN, this.written | 0)
     if (Atomics.load(this.control, Slot.IDLE) === 0) return false
