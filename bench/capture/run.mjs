@@ -18,7 +18,7 @@ import { writeResults } from '../docs.mjs'
 const BLOCK = Number(process.env.BENCH_BLOCK ?? 1000)
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 30)
 const WRITE = process.argv.includes('--write')
-const BUILDER = process.env.BENCH_BUILDER ?? 'auto'
+const PIPELINE = process.env.BENCH_PIPELINE ?? 'thread'
 const CLIENTS = (process.env.BENCH_CLIENTS ?? 'fetch,http').split(',')
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url))
@@ -27,7 +27,7 @@ const [portLine] = await once(server.stdout, 'data')
 const url = `http://127.0.0.1:${String(portLine).trim()}/items?page=1`
 
 async function subject (mode) {
-  const child = fork(here('./subject.mjs'), [url, mode, BUILDER], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(here('./subject.mjs'), [url, mode, PIPELINE], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   await once(child, 'message')
   return {
     child,
@@ -74,7 +74,7 @@ const table = [
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...results.map((r) => `| ${r.name} | ${r.off.toFixed(0)} | ${r.on.toFixed(0)} | ${r.ratio.toFixed(3)}× | ${r.cpuOff.toFixed(0)} | ${r.cpuOn.toFixed(0)} | ${(r.cpuOn - r.cpuOff).toFixed(0)} |`),
 ].join('\n')
-const header = `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${PAIRS} pairs of blocks of ${BLOCK} sequential keep-alive POSTs (${PAIRS * BLOCK} requests each way per client), 1 KB JSON each way, bodies recorded, in-memory sink, builder '${BUILDER}', each side a long-lived process of its own.`
+const header = `Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${PAIRS} pairs of blocks of ${BLOCK} sequential keep-alive POSTs (${PAIRS * BLOCK} requests each way per client), 1 KB JSON each way, bodies recorded, in-memory sink, pipeline '${PIPELINE}', each side a long-lived process of its own.`
 console.log(header)
 console.log(table)
 

@@ -5,14 +5,14 @@ import http from 'node:http'
 import { install } from '../../dist/index.js'
 import { jsonPosts } from './clients.mjs'
 
-const [url, mode, builder] = process.argv.slice(2)
+const [url, mode, pipeline] = process.argv.slice(2)
 const clients = jsonPosts(url, http, new http.Agent({ keepAlive: true, maxSockets: 1 }))
 
 let recorded = 0
-const recorder = mode === 'on' ? install({ maxContentLength: 524288, builder }) : null
+const recorder = mode === 'on' ? install({ maxContentLength: 524288, pipeline }) : null
 recorder?.on('record', () => { recorded++ })
 
-/** µs per request: wall-clock time, and CPU time of this process (every thread, the builder's included). */
+/** µs per request: wall-clock time, and CPU time of this process (every thread, the pipeline's included). */
 async function block (send, n) {
   const cpu = process.cpuUsage()
   const start = process.hrtime.bigint()
