@@ -114,9 +114,10 @@ export function migrations (dialect: Dialect, options: SchemaOptions = {}): Reco
     // Fewer indexes to keep up on every insert (issue #14's pipeline throughput). The newest-first
     // index also carries status and method, so the method and failure filters (rarely selective:
     // a handful of methods, a few percent failures, usually within a time range) read it newest
-    // first instead of indexes of their own; status keeps its index, for a rare code. The chain
-    // index holds only records in a chain (SQLite and PostgreSQL; MySQL has no partial indexes).
-    // 7 B-trees per row on SQLite became 4 for a record outside any chain.
+    // first instead of indexes of their own; status keeps its index, for a rare code, now with the
+    // id, so that a page's keys come from it alone (list()). The chain index holds only records in
+    // a chain (SQLite and PostgreSQL; MySQL has no partial indexes). 7 B-trees per row on SQLite
+    // became 4 for a record outside any chain.
     '0004_fewer_indexes': {
       async up (db: Kysely<any>) {
         const drop = async (name: string) => {
@@ -128,6 +129,8 @@ export function migrations (dialect: Dialect, options: SchemaOptions = {}): Reco
         await drop('started_cover')
         await drop('method')
         await drop('failed')
+        await drop('status')
+        await db.schema.createIndex(`${LOG_TABLE}_status`).on(LOG_TABLE).columns(['status', 'started_at', 'id']).execute()
         if (dialect !== 'mysql') {
           await drop('chain')
           await db.schema.createIndex(`${LOG_TABLE}_chain`).on(LOG_TABLE).column('chain_id').where('chain_id', 'is not', null).execute()

@@ -31,7 +31,7 @@ for (const dialect of DIALECTS) {
 
     it('migrates a fresh database, then finds it up to date', async () => {
       const first = await cli(['migrate', ...db])
-      assert.deepEqual(first, { code: 0, stdout: 'Applied 3 migration(s): 0001_records_and_config, 0002_response_size, 0003_dashboard_index\n', stderr: '' })
+      assert.deepEqual(first, { code: 0, stdout: 'Applied 4 migration(s): 0001_records_and_config, 0002_response_size, 0003_dashboard_index, 0004_fewer_indexes\n', stderr: '' })
       const again = await cli(['migrate', ...db])
       assert.deepEqual(again, { code: 0, stdout: 'The database is up to date\n', stderr: '' })
     })
