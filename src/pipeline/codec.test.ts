@@ -237,6 +237,36 @@ describe('encodeExchange / decodeExchange', () => {
     }
   })
 
+  it('exchanges whose frames run past the end of a small ring come out whole, bodies of strings and bytes alike', () => {
+    const { writer, reader } = ring(8 * 1024)
+    let wrapped = 0
+    for (let i = 0; i < 200; i++) {
+      const ex = new Exchange('http', 'POST', `http://h.test/${i}`, null, null, null)
+      ex.id = `id-${i}`
+      ex.requestHeaders = () => `POST /${i} HTTP/1.1\r\nx-i: ${i}\r\n\r\n`
+      const req = decide('text/plain', POLICY)
+      req.push('é'.repeat(i * 7) + `#${i}`)
+      ex.requestBody = req
+      ex.response = { status: 200, statusText: 'OK', httpVersion: '1.1', headers: () => ['content-type', 'application/json'] }
+      const res = decide('application/json', POLICY)
+      res.pushShared(Buffer.from(JSON.stringify({ i, pad: 'p'.repeat((i * 37) % 3000) })))
+      ex.responseBody = res
+      ex.durationMs = i
+      assert.ok(encodeExchange(ex, writer), `exchange ${i} fits in the emptied ring`)
+      if (writer.wraps) wrapped++
+      writer.commit()
+      const out: RawExchange[] = []
+      reader.take((bytes, start, end) => out.push(decodeExchange(bytes, start, end, decisionOf(POLICY))))
+      reader.release()
+      assert.equal(out.length, 1)
+      const want = ex.snapshot(`id-${i}`, null)
+      assert.ok(bytesOf(out[0]!.requestBody!).equals(bytesOf(want.requestBody!)), `request body ${i}`)
+      assert.ok(bytesOf(out[0]!.responseBody!).equals(bytesOf(want.responseBody!)), `response body ${i}`)
+      assert.deepEqual(out[0]!.requestHeaders, want.requestHeaders)
+    }
+    assert.ok(wrapped > 5, `frames ran past the end (${wrapped})`)
+  })
+
   it('a full ring: encodeExchange returns false, commits nothing and leaves what is there intact', () => {
     const { writer, reader } = ring(4096)
     const make = (n: number, size: number): Exchange => {

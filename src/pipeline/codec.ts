@@ -134,7 +134,10 @@ function bodyHead (s: Scratch, c: BodyCollector | null): void {
 /** Something that takes frames: a ring (ring.ts), or anything with the same two calls. */
 export interface FrameSink {
   readonly bytes: Buffer
+  /** set by `reserve` when the frame's payload runs past the end of `bytes`: then it is written with `put` */
+  readonly wraps: boolean
   reserve (length: number): number
+  put (src: Uint8Array, at: number): number
 }
 
 /**
@@ -179,6 +182,15 @@ export function encodeExchange (ex: Exchange, sink: FrameSink): boolean {
   const length = head + (ex.requestBody?.keptSize ?? 0) + (ex.responseBody?.keptSize ?? 0)
   const at = sink.reserve(length)
   if (at < 0) return false
+  if (sink.wraps) {
+    // Once per lap of the ring: the whole frame is put together here, then copied in two pieces.
+    s.ensure(length - head)
+    let end = head
+    if (ex.requestBody) end = ex.requestBody.copyTo(s.buf, end)
+    if (ex.responseBody) ex.responseBody.copyTo(s.buf, end)
+    sink.put(s.buf.subarray(0, length), at)
+    return true
+  }
   s.buf.copy(sink.bytes, at, 0, head)
   let end = at + head
   if (ex.requestBody) end = ex.requestBody.copyTo(sink.bytes, end)

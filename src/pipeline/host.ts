@@ -182,7 +182,7 @@ export class PipelineHost {
     try {
       worker = spawnThread(ENTRY, { settings: this.o.settings, shared: this.shared, closeTimeout: this.o.closeTimeout } satisfies ThreadData)
     } catch (err) {
-      this.runHere(err)
+      this.runHere(err, false)
       return
     }
     this.worker = worker
@@ -205,7 +205,7 @@ export class PipelineHost {
   }
 
   /** Runs the pipeline on this thread, from where the ring was last read. */
-  private runHere (why: unknown): void {
+  private runHere (why: unknown, started = true): void {
     this.mode = 'inline'
     const pipeline = new Pipeline(this.o.settings, {
       records: (records) => this.o.onRecords(records),
@@ -219,7 +219,7 @@ export class PipelineHost {
       this.base = readStats(this.statsView)
       const lost = this.committed - this.base.built - this.base.buildFailed - reader.count()
       this.lost += Math.max(0, lost)
-      this.o.onError(new PipelineError(`the pipeline thread ${why instanceof Error ? `failed (${why.message})` : 'could not start'}: records are built on the app's thread from now on (stats().mode is 'inline')` +
+      this.o.onError(new PipelineError(`the pipeline thread ${started ? 'failed' : 'could not start'} (${(why as Error)?.message ?? why}): records are built on the app's thread from now on (stats().mode is 'inline')` +
         (lost > 0 ? `; ${lost} exchange(s) it was building are lost (counted in stats().dropped)` : ''), why))
     }
     if (this.ring.used > 0) this.scheduled ??= setImmediate(this.buildHere)

@@ -23,7 +23,7 @@ function put (writer: RingWriter, payload: Uint8Array): boolean {
 function putAt (writer: RingWriter, payload: Uint8Array): number {
   const at = writer.reserve(payload.byteLength)
   if (at < 0) return -1
-  writer.bytes.set(payload, at)
+  writer.put(payload, at)
   writer.commit()
   return at
 }
@@ -55,9 +55,11 @@ describe('RingWriter and RingReader', () => {
       let read = 0
       let refused = 0
       let bytesThrough = 0
-      // Where the next frame goes, by the rule ring.ts states: a frame that does not fit before the end
-      // of the ring goes at its start, and the bytes skipped count as used until the reader passes them.
+      // Where the next frame goes, by the rule ring.ts states: its length is never split (fewer than 4
+      // bytes left at the end are skipped, and count as used until the reader passes them); its payload
+      // runs on at the start.
       let tail = 0
+      let wrapped = 0
       for (let step = 0; step < 4000; step++) {
         if (bits() % 3 !== 0) {
           // Sizes from 0 to a third of the ring, with the awkward ones (0, a few bytes) often.
@@ -65,14 +67,16 @@ describe('RingWriter and RingReader', () => {
           const size = r === 0 ? 0 : r === 1 ? bits() % 4 : bits() % Math.floor(capacity / 3)
           const p = payload(written, size)
           const usedBefore = writer.used
-          const need = 4 + size
           const toEnd = capacity - tail
-          const fits = (need > toEnd ? toEnd + need : need) <= capacity - usedBefore
+          const pad = toEnd < 4 ? toEnd : 0
+          const fits = pad + 4 + size <= capacity - usedBefore
           const at = putAt(writer, p)
           assert.equal(at >= 0, fits, `a ${size}-byte frame at ${tail} with ${capacity - usedBefore} bytes free ${fits ? 'fits' : 'does not fit'}`)
           if (at >= 0) {
-            assert.equal(at, need > toEnd ? 4 : tail + 4, 'the payload starts after its length, at the tail or at the start')
-            tail = at + size === capacity ? 0 : at + size
+            const header = pad ? 0 : tail
+            assert.equal(at, (header + 4) % capacity, 'the payload starts after its length')
+            if (at + size > capacity) wrapped++
+            tail = (at + size) % capacity
             expected.push(p)
             written++
             bytesThrough += size
@@ -101,6 +105,7 @@ describe('RingWriter and RingReader', () => {
       assert.equal(writer.used, 0, 'the ring is empty once everything is released')
       assert.ok(bytesThrough > capacity * 20, `the ring wrapped many times (${bytesThrough} bytes through ${capacity})`)
       assert.ok(refused > 0, 'the ring was full at times')
+      assert.ok(wrapped > 0, 'some payloads ran past the end and on at the start')
     })
   }
 
@@ -121,6 +126,7 @@ describe('RingWriter and RingReader', () => {
     assert.ok(Buffer.from(new Uint8Array(memory)).subarray(0, 9 * 104).equals(snapshot.subarray(0, 9 * 104)), 'the refused frames wrote nothing')
     assert.equal(writer.reserve(81), -1, '84 bytes are free: a frame of 4 + 81 does not fit')
     assert.equal(writer.reserve(80), 944, 'a frame of 4 + 80 does')
+    assert.equal(writer.wraps, false)
     writer.commit()
     assert.equal(writer.used, 1024)
     const out = drain(new RingReader(control, memory))
@@ -144,9 +150,7 @@ describe('RingWriter and RingReader', () => {
     assert.equal(writer.used, 0)
   })
 
-  it('an empty ring takes a frame smaller than itself, wherever the last frame ended', {
-    todo: 'reserve() needs the frame to fit between the tail and the end, or between the start and the tail, even when nothing is in the ring: a frame of more than half the ring is refused on an empty ring unless it is no larger than the previous one',
-  }, () => {
+  it('an empty ring takes a frame smaller than itself, wherever the last frame ended', () => {
     const { control, memory, writer } = ring(1024)
     const reader = new RingReader(control, memory)
     assert.ok(put(writer, payload(1, 600)))
@@ -154,6 +158,9 @@ describe('RingWriter and RingReader', () => {
     assert.equal(writer.used, 0, 'the ring is empty')
     assert.ok(put(writer, payload(2, 601)), 'a 605-byte frame fits in an empty 1024-byte ring')
     assert.ok(drain(reader)[0]!.equals(payload(2, 601)))
+    assert.ok(put(writer, payload(3, 1020)), 'so does a frame of the whole ring')
+    assert.ok(drain(reader)[0]!.equals(payload(3, 1020)))
+    assert.equal(writer.used, 0)
   })
 
   for (const left of [0, 1, 2, 3, 4, 5]) {
@@ -165,13 +172,15 @@ describe('RingWriter and RingReader', () => {
       const first = payload(1, capacity - left - 4)
       assert.ok(put(writer, first))
       assert.deepEqual(drain(reader).map((f) => f.equals(first)), [true])
-      // The next one cannot fit in `left` bytes (it needs at least 4 + its length): it goes to the start.
+      // The next one does not fit in `left` bytes. Its length is never split: with fewer than 4 left
+      // it starts at 0 (the bytes skipped count until read); else its payload runs on at the start.
       const second = payload(2, left + 1)
       const at = writer.reserve(second.byteLength)
-      assert.equal(at, 4, 'the frame starts at the beginning of the ring')
-      writer.bytes.set(second, at)
+      assert.equal(at, left < 4 ? 4 : (capacity - left + 4) % capacity, 'where the payload starts')
+      assert.equal(writer.wraps, left > 4, 'whether the payload runs past the end')
+      writer.put(second, at)
       writer.commit()
-      assert.equal(writer.used, 4 + second.byteLength + left, 'the bytes skipped at the end count until read')
+      assert.equal(writer.used, 4 + second.byteLength + (left < 4 ? left : 0), 'what the frame takes')
       const third = payload(3, 10)
       assert.ok(put(writer, third))
       const out = drain(reader)
@@ -189,6 +198,7 @@ describe('RingWriter and RingReader', () => {
     assert.equal(writer.used, 128)
     assert.equal(drain(reader, 1).length, 1)
     assert.equal(writer.reserve(60), 4)
+    writer.put(payload(3, 60), 4)
     writer.commit()
     assert.deepEqual(drain(reader).map((f) => f.byteLength), [60, 60])
     assert.equal(writer.used, 0)
@@ -259,8 +269,8 @@ describe('RingWriter and RingReader', () => {
     assert.equal(reader.available, true)
     assert.equal(drain(reader, 2).length, 2)
     assert.equal(reader.count(), 3)
-    // Past a wrap: 254 bytes are left at the end, and the two released frames make room at the start.
-    assert.equal(putAt(writer, payload(5, 260)), 4)
+    // Past the end: 254 bytes are left there, and the two released frames make room at the start.
+    assert.equal(putAt(writer, payload(5, 260)), 774)
     assert.equal(reader.count(), 4)
     const out = drain(reader)
     assert.deepEqual(out.map((f) => f.byteLength), [150, 150, 150, 260])
@@ -285,17 +295,16 @@ describe('RingWriter and RingReader', () => {
   })
 })
 
-/** The bytes skipped at the end of the ring before each wrap, for frames written in order from 0. */
+/** The bytes skipped at the end of the ring (fewer than 4 left there), for frames written in order from 0. */
 function skipped (frames: Buffer[], capacity: number): number {
   let tail = 0
   let gaps = 0
   for (const f of frames) {
-    const need = 4 + f.byteLength
-    if (need > capacity - tail) {
+    if (capacity - tail < 4) {
       gaps += capacity - tail
       tail = 0
     }
-    tail = tail + need === capacity ? 0 : tail + need
+    tail = (tail + 4 + f.byteLength) % capacity
   }
   return gaps
 }

@@ -2,15 +2,16 @@
  * A bounded ring of variable-length frames in shared memory: one writer (the app's thread), one
  * reader (the pipeline). Modelled on pino's thread-stream, with frames instead of a byte stream.
  *
- * A frame is `[u32 length][payload]`, contiguous. When a frame does not fit before the end of the
- * ring, the writer leaves a wrap marker (or fewer than 4 bytes, which mean the same) and writes it
- * at the start; both sides apply the same rule, so each keeps its own position and they share only
- * two counters: bytes committed (Slot.WRITTEN) and bytes taken (Slot.READ), both mod 2^32.
- * Nothing waits: a frame that does not fit is refused, and the caller counts it.
+ * A frame is `[u32 length][payload]`. Its length is always whole: when fewer than 4 bytes are left
+ * before the end of the ring, both sides skip them and the frame starts at 0. Its payload may run
+ * past the end and on at the start, so any frame up to the ring's size (less 4 bytes) fits once the
+ * ring has room, whatever came before; the reader hands a frame that wraps over as one copy. Each
+ * side keeps its own position, and they share two counters: bytes committed (Slot.WRITTEN) and bytes
+ * taken (Slot.READ), both mod 2^32. Nothing waits: a frame that does not fit is refused, and the
+ * caller counts it.
  */
 import { Slot } from './shared.js'
 
-const WRAP = 0xffffffff
 const HEADER = 4
 
 /** Bytes in use, from the two counters (mod 2^32: capacity stays below 2^31). */
@@ -23,8 +24,10 @@ export class RingWriter {
   /** where the tail goes once the open frame is committed */
   private nextTail = 0
   private written = 0
-  /** bytes the frame being written takes, wrap included; 0 when none is open */
+  /** bytes the frame being written takes, padding included; 0 when none is open */
   private pending = 0
+  /** whether the open frame's payload runs past the end of the ring */
+  wraps = false
 
   constructor (private readonly control: Int32Array, ring: SharedArrayBuffer | ArrayBuffer) {
     this.bytes = Buffer.from(ring)
@@ -33,24 +36,31 @@ export class RingWriter {
 
   /**
    * Opens a frame of `length` payload bytes and returns where its payload starts in `bytes`, or -1
-   * when the ring has no room for it now. `commit()` makes it visible to the reader.
+   * when the ring has no room for it now. When `wraps` is set, write it with `put`, which goes on at
+   * the start; otherwise it lies in one piece. `commit()` makes it visible to the reader.
    */
   reserve (length: number): number {
-    const need = HEADER + length
-    const free = this.capacity - inUse(this.written, Atomics.load(this.control, Slot.READ))
     const toEnd = this.capacity - this.tail
-    let at = this.tail
-    let take = need
-    if (need > toEnd) {
-      take = toEnd + need
-      at = 0
-    }
-    if (take > free) return -1
-    if (at === 0 && this.tail !== 0 && toEnd >= HEADER) this.bytes.writeUInt32LE(WRAP, this.tail)
+    const pad = toEnd < HEADER ? toEnd : 0
+    const at = pad ? 0 : this.tail
+    const take = pad + HEADER + length
+    if (take > this.capacity - inUse(this.written, Atomics.load(this.control, Slot.READ))) return -1
     this.bytes.writeUInt32LE(length, at)
+    const start = at + HEADER === this.capacity ? 0 : at + HEADER
+    const end = start + length
+    this.wraps = end > this.capacity
+    this.nextTail = end >= this.capacity ? end - this.capacity : end
     this.pending = take
-    this.nextTail = at + need === this.capacity ? 0 : at + need
-    return at + HEADER
+    return start
+  }
+
+  /** Copies `src` into the ring at `at`, going on at the start past the end; returns where it ended. */
+  put (src: Uint8Array, at: number): number {
+    const first = Math.min(src.byteLength, this.capacity - at)
+    this.bytes.set(first === src.byteLength ? src : src.subarray(0, first), at)
+    if (first === src.byteLength) return at + first === this.capacity ? 0 : at + first
+    this.bytes.set(src.subarray(first), 0)
+    return src.byteLength - first
   }
 
   /**
@@ -80,6 +90,8 @@ export class RingReader {
   private read: number
   /** bytes taken since the last release */
   private unreleased = 0
+  /** where a frame that wraps is put back together */
+  private joined = Buffer.alloc(0)
 
   /** Starts where the last reader of this ring stopped (a new ring: at 0). */
   constructor (private readonly control: Int32Array, ring: SharedArrayBuffer | ArrayBuffer) {
@@ -101,24 +113,31 @@ export class RingReader {
 
   /**
    * Calls `each(bytes, start, end)` for every committed frame, oldest first, at most `max` of them,
-   * and returns how many. The frame's bytes stay valid until `release()`.
+   * and returns how many. The frame's bytes stay valid until `release()` (a frame that wraps: until
+   * the next frame that wraps).
    */
   take (each: (bytes: Buffer, start: number, end: number) => void, max = Infinity): number {
     const written = Atomics.load(this.control, Slot.WRITTEN) >>> 0
     let n = 0
     while (n < max && inUse(written, (this.read + this.unreleased) >>> 0) > 0) {
       const toEnd = this.capacity - this.head
-      const length = toEnd >= HEADER ? this.bytes.readUInt32LE(this.head) : WRAP
-      if (length === WRAP) {
-        this.unreleased += toEnd
-        this.head = 0
+      const pad = toEnd < HEADER ? toEnd : 0
+      const at = pad ? 0 : this.head
+      const length = this.bytes.readUInt32LE(at)
+      const start = at + HEADER === this.capacity ? 0 : at + HEADER
+      const end = start + length
+      this.unreleased += pad + HEADER + length
+      this.head = end >= this.capacity ? end - this.capacity : end
+      n++
+      if (end <= this.capacity) {
+        each(this.bytes, start, end)
         continue
       }
-      const start = this.head + HEADER
-      this.unreleased += HEADER + length
-      this.head = start + length === this.capacity ? 0 : start + length
-      n++
-      each(this.bytes, start, start + length)
+      if (this.joined.byteLength < length) this.joined = Buffer.allocUnsafe(Math.max(length, this.joined.byteLength * 2))
+      const first = this.capacity - start
+      this.bytes.copy(this.joined, 0, start, this.capacity)
+      this.bytes.copy(this.joined, first, 0, length - first)
+      each(this.joined, 0, length)
     }
     return n
   }

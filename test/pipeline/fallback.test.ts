@@ -91,9 +91,7 @@ console.log('STATS ' + JSON.stringify(getRecorder().stats()))
     assert.ok(!/LOR_ERR_(?!PIPELINE)/.test(exit.stderr), `no other error: ${exit.stderr}`)
   })
 
-  it('the warning says the thread could not start, rather than that it failed', {
-    todo: "host.ts startThread() passes the Error that new Worker() threw to runHere(), which then says 'the pipeline thread failed (…)': 'could not start' is said only for a reason that is not an Error",
-  }, () => {
+  it('the warning says the thread could not start, rather than that it failed', () => {
     assert.match(exit.stderr, /the pipeline thread could not start/)
   })
 })
