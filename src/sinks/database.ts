@@ -23,7 +23,7 @@ import type { RuntimeConfig } from '../store/config.js'
 import { fromRow, toRow, type Row } from '../store/rows.js'
 import type { StoreOptions } from '../store/store.js'
 import { RuntimeSwitches } from '../store/switches.js'
-import type { WriterStore } from '../store/thread.js'
+import type { StoreThreadOptions, WriterStore } from '../store/thread.js'
 import { parseDatabaseUrl, redactUrl } from '../store/url.js'
 import { writerSettings, type WriterOptions } from '../writer/options.js'
 import { RecordQueue } from '../writer/queue.js'
@@ -54,10 +54,11 @@ export interface DatabaseSinkOptions extends WriterOptions {
   onConfig?: (config: RuntimeConfig) => void
   /**
    * How the store is opened, given the store options the writer wants (its timeouts, a short SQLite
-   * busy timeout, then `store`). Default: `openStoreThread(url, options)`, a store on a thread of its
-   * own. A writer that already runs off the app's thread passes `(o) => openStore(url, o)`.
+   * busy timeout, then `store`, and `holdProcess: false` for openStoreThread). Default:
+   * `openStoreThread(url, options)`, a store on a thread of its own. A writer that already runs off
+   * the app's thread passes `(o) => openStore(url, o)`.
    */
-  open?: (options: StoreOptions) => Promise<WriterStore>
+  open?: (options: StoreThreadOptions) => Promise<WriterStore>
   /** write the queue out on `process.on('beforeExit')`; default true (false inside a worker thread, where it does not apply) */
   exitHook?: boolean
 }
@@ -87,8 +88,17 @@ export interface DatabaseSink extends Sink {
   settle (why: string): Promise<void>
   close (): Promise<void>
   stats (): WriterStats
-  /** The store this sink writes to, once it is open (for SQLite, on the writer's own thread). */
+  /**
+   * The store this sink writes to, once it is open (on the writer's own thread, unless `open` says
+   * otherwise). The process is kept alive while it opens; its calls do not keep it alive.
+   */
   store (): Promise<WriterStore>
+}
+
+/** `promise`, the process kept alive until it settles. */
+function held<T> (promise: Promise<T>): Promise<T> {
+  const alive = setInterval(() => {}, 1 << 30)
+  return promise.finally(() => clearInterval(alive))
 }
 
 /**
@@ -104,12 +114,15 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
 
   // A short SQLite busy timeout: the writer retries a locked database itself, with backoff, and a thread
   // blocked in SQLite for seconds makes better-sqlite3 abort the process if it exits meanwhile.
-  const storeOptions: StoreOptions = { busyTimeout: 100, queryTimeout: settings.queryTimeout, connectTimeout: settings.connectTimeout, ...options.store }
+  // holdProcess false: the writer's store thread never keeps the process alive on its own; a wait for
+  // the writer does (drain, for at most closeTimeout), so that a process whose database cannot be
+  // reached still ends (writer.ts run(), issue #14). A store opened here ignores it.
+  const storeOptions: StoreThreadOptions = { busyTimeout: 100, queryTimeout: settings.queryTimeout, connectTimeout: settings.connectTimeout, ...options.store, holdProcess: false }
   // The store lives on a thread of its own, whatever the database: SQLite runs each statement
   // synchronously, and building a 1000-row INSERT and handing its parameters to pg or mysql2 held
   // the event loop for 8 and 47 ms (bench:ingest). Loaded on first use, so an app that never
   // writes does not load the SQL builder at all.
-  const open = options.open ?? ((o: StoreOptions) => import('../store/thread.js').then(({ openStoreThread }) => openStoreThread(options.url, o)))
+  const open = options.open ?? ((o: StoreThreadOptions) => import('../store/thread.js').then(({ openStoreThread }) => openStoreThread(options.url, o)))
   const slot = new StoreSlot(() => open(storeOptions))
   const queue = new RecordQueue(settings.maxQueue, settings.maxQueueBytes)
   const counts = { written: 0, dropped: 0, failed: 0, skipped: 0 }
@@ -221,6 +234,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
       state: writer.state,
       sinceLastWriteMs: writer.health.sinceWrite(),
     }),
-    store: () => writer.closed ? Promise.reject(new DatabaseError(`database ${label}: the database sink is closed`)) : slot.get(),
+    // Whoever awaits the store keeps the process alive meanwhile: the writer's thread does not (holdProcess).
+    store: () => writer.closed ? Promise.reject(new DatabaseError(`database ${label}: the database sink is closed`)) : held(slot.get()),
   }
 }

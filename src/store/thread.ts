@@ -57,11 +57,25 @@ export function within<T> (promise: Promise<T>, ms: number, fallback: T): Promis
   return Promise.race([promise, new Promise<T>((resolve) => { t = setTimeout(() => resolve(fallback), ms) })]).finally(() => clearTimeout(t))
 }
 
+/** openStoreThread's options: the store's, and whether its thread keeps the process alive. */
+export interface StoreThreadOptions extends StoreOptions {
+  /**
+   * Whether the thread keeps the process alive while it opens the store or answers a call; default
+   * true, so that an awaited call is answered even when nothing else keeps the process up. The writer
+   * passes false: it retries in the background for as long as the database cannot be reached, each
+   * try a new thread that opens, and those threads, ref'd back to back, kept a process that had done
+   * its work from ever reaching beforeExit, where the writer's closeTimeout applies (issue #14). A
+   * wait for the writer (flush, close, the end of the process) holds the process itself, bounded.
+   */
+  holdProcess?: boolean
+}
+
 /** Opens (and migrates) the store on a new thread; rejects as openStore would. */
-export function openStoreThread (url: string, options: StoreOptions = {}): Promise<WriterStore> {
+export function openStoreThread (url: string, options: StoreThreadOptions = {}): Promise<WriterStore> {
+  const { holdProcess = true, ...storeOptions } = options
   let worker: Worker
   try {
-    worker = spawnThread(ENTRY, { url, options })
+    worker = spawnThread(ENTRY, { url, options: storeOptions })
   } catch (err) {
     return Promise.reject(err)
   }
@@ -96,16 +110,17 @@ export function openStoreThread (url: string, options: StoreOptions = {}): Promi
       if (m.ok) p?.resolve(m.value)
       else p?.reject(revive(m.error))
     })
-    // An idle thread never keeps the app alive; one with calls under way does, so that an awaited
-    // call is answered. (After the listeners: adding a 'message' listener refs the thread again.)
-    // Opening is a call too: the thread stays ref'd until it answers 'ready'.
+    // An idle thread never keeps the app alive; one with calls under way does (unless !holdProcess),
+    // so that an awaited call is answered. (After the listeners: adding a 'message' listener refs the
+    // thread again.) Opening is a call too: the thread stays ref'd until it answers 'ready'.
     const settle = (): void => {
       if (pending.size === 0) worker.unref()
     }
+    if (!holdProcess) worker.unref()
     const call = <T>(op: StoreCall['op'], ...args: unknown[]): Promise<T> => new Promise<T>((resolve, reject) => {
       if (gone) return reject(gone)
       const id = ++seq
-      if (pending.size === 0) worker.ref()
+      if (pending.size === 0 && holdProcess) worker.ref()
       pending.set(id, {
         resolve: (value) => { resolve(value); settle() },
         reject: (err) => { reject(err); settle() },

@@ -2,6 +2,7 @@
  * The writer's store: opened on first use, opened again after its thread died, closed at the end
  * without waiting on a connection that no longer answers.
  */
+import { ThreadGoneError } from '../errors.js'
 import { within, type WriterStore } from '../store/thread.js'
 
 export class StoreSlot {
@@ -13,18 +14,28 @@ export class StoreSlot {
   /** The store when it is open, else null. */
   get current (): WriterStore | null { return this.store }
 
-  /** The store, opening it if need be; one opening at a time. */
+  /**
+   * The store, opening it if need be; one opening at a time. An opening that was dropped or closed
+   * meanwhile (drop(), close()) is not adopted: its store is closed, and it rejects.
+   */
   get (): Promise<WriterStore> {
     if (this.store) return Promise.resolve(this.store)
-    this.opening ??= this.open().then((s) => {
+    if (this.opening) return this.opening
+    // An open() that throws rejects like one that fails: the caller may be the app's write (warm()).
+    const opening: Promise<WriterStore> = new Promise<WriterStore>((resolve) => resolve(this.open())).then((s) => {
+      if (this.opening !== opening) {
+        void s.close().catch(() => {})
+        throw new ThreadGoneError('the store was given up while it opened')
+      }
       this.store = s
       this.opening = null
       return s
     }, (err: unknown) => {
-      this.opening = null
+      if (this.opening === opening) this.opening = null
       throw err
     })
-    return this.opening
+    this.opening = opening
+    return opening
   }
 
   /** Opens early, so that the first batch does not wait for the migrations; failures are met again by the writer. */
@@ -37,7 +48,10 @@ export class StoreSlot {
     this.store = null
   }
 
-  /** Forgets the store and closes it in the background: a write may hang on a dead connection, and its thread would keep the process alive. */
+  /**
+   * Forgets the store and closes it in the background: a write may hang on a dead connection, and its
+   * thread would keep the process alive. A store still opening is closed once it has opened.
+   */
   drop (): void {
     const s = this.store
     this.store = null

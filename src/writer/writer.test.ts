@@ -8,6 +8,7 @@ import type { Row } from '../store/rows.js'
 import type { WriterStore } from '../store/thread.js'
 import { queueFillMs, writerSettings } from './options.js'
 import { RecordQueue } from './queue.js'
+import { StoreSlot } from './store-slot.js'
 import { timedOut, transient } from './transient.js'
 
 /** An error as a driver makes it, with a code. */
@@ -138,12 +139,81 @@ describe('the writer\'s health', () => {
     const sink = createDatabaseSink({ url: 'mysql://root@127.0.0.1:1/x', saveToDb: true, saveBody: true, exitHook: false, maxQueue: 2000, batchSize: 100, flushInterval: 500, store: { poolSize: 2 }, open: async (o) => { given.push(o); return s.store }, onError: () => {} })
     assert.equal(process.listenerCount('beforeExit'), before)
     await sink.store()
-    assert.deepEqual(given, [{ busyTimeout: 100, queryTimeout: 5000, connectTimeout: 5000, poolSize: 2 }])
+    assert.deepEqual(given, [{ busyTimeout: 100, queryTimeout: 5000, connectTimeout: 5000, poolSize: 2, holdProcess: false }])
     await sink.close()
     const hooked = createDatabaseSink({ url: 'sqlite::memory:', saveToDb: true, saveBody: true, open: async () => s.store, onError: () => {} })
     assert.equal(process.listenerCount('beforeExit'), before + 1)
     await hooked.close()
     assert.equal(process.listenerCount('beforeExit'), before)
+  })
+})
+
+describe('the writer and the end of the process (issue #14)', () => {
+  /** Timers that keep the process alive now. */
+  const refTimers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+
+  test('a database that cannot be reached: the writer retries without keeping the process alive; a wait for it holds the process, within closeTimeout', async (t) => {
+    // The test keeps the process alive itself (the app would, or beforeExit would come): the writer does not.
+    const hold = setInterval(() => {}, 1 << 30)
+    t.after(() => clearInterval(hold))
+    const before = refTimers()
+    let opens = 0
+    let unhealthy!: () => void
+    const saidUnhealthy = new Promise<void>((resolve) => { unhealthy = resolve })
+    const errors: Error[] = []
+    const sink = createDatabaseSink({
+      url: 'postgres://postgres@127.0.0.1:1/none', saveToDb: true, saveBody: true, flushInterval: 1, retryDelay: 60_000, maxRetryDelay: 60_000, closeTimeout: 50, exitHook: false,
+      open: async () => {
+        opens++
+        throw new DriverError('connect ECONNREFUSED 127.0.0.1:1', 'ECONNREFUSED')
+      },
+      onError: (e) => {
+        errors.push(e)
+        if ((e as { code?: string }).code === 'LOR_ERR_DATABASE_UNHEALTHY') unhealthy()
+      },
+    })
+    t.after(() => sink.close())
+    sink.write(makeRecord())
+    // Said as the write fails to open; the pause before the next try starts right after.
+    await saidUnhealthy
+    assert.equal(sink.stats().state, 'retrying')
+    // A pump that held the process while it retried kept one that had done its work from ever
+    // reaching beforeExit, where closeTimeout applies: it retried for ever.
+    assert.ok(refTimers() <= before, 'retrying keeps nothing alive')
+    const idle = refTimers()
+    const flushed = sink.flush()
+    assert.equal(refTimers(), idle + 1, 'a wait for the writer holds the process')
+    await flushed
+    assert.ok(opens >= 3, 'the flush tried again at once')
+    assert.deepEqual([sink.stats().queued, sink.stats().written], [1, 0], 'still down: nothing written')
+    assert.ok(refTimers() <= before, 'once the wait is over, nothing is held')
+    await sink.close()
+    assert.deepEqual([sink.stats().dropped, sink.stats().queued, sink.stats().state], [1, 0, 'closed'])
+    assert.ok(refTimers() <= before)
+    assert.ok(errors.every((e) => /ECONNREFUSED|dropped/.test(e.message)), errors.map((e) => e.message).join('\n'))
+  })
+
+  test('a store given up while it opened (drop, close) is closed once open, not used; an open() that throws rejects', async (t) => {
+    const hold = setInterval(() => {}, 1 << 30)
+    t.after(() => clearInterval(hold))
+    const opened: Array<(s: WriterStore) => void> = []
+    const slot = new StoreSlot(() => new Promise<WriterStore>((resolve) => { opened.push(resolve) }))
+    const closed: string[] = []
+    const fake = (name: string): WriterStore => ({ ...scripted().store, close: async () => { closed.push(name) } })
+    const first = slot.get()
+    slot.drop()
+    const second = slot.get()
+    assert.equal(opened.length, 2, 'a new opening after the drop')
+    opened[0]!(fake('dropped'))
+    await assert.rejects(first, { code: 'LOR_ERR_THREAD_GONE' })
+    assert.deepEqual(closed, ['dropped'])
+    opened[1]!(fake('kept'))
+    assert.equal((await second), slot.current)
+    await slot.close()
+    assert.deepEqual(closed, ['dropped', 'kept'])
+    const throwing = new StoreSlot(() => { throw new DriverError('no driver') })
+    throwing.warm()
+    await assert.rejects(throwing.get(), /no driver/)
   })
 })
 

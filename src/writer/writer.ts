@@ -12,7 +12,9 @@
  * - Health (health.ts) says within `unhealthyAfter` that the database does not answer (a write, or a
  *   read of the switches, outstanding that long; a connection fails within connectTimeout), long
  *   before the queue overflows; it is reported once to onError (DatabaseUnhealthyError).
- * - `drain()` and `close()` wait at most `closeTimeout`.
+ * - `drain()` and `close()` wait at most `closeTimeout`, and keep the process alive meanwhile; the
+ *   writer's own timers, pauses and retries never do, so a process whose database cannot be reached
+ *   still ends (beforeExit, then at most closeTimeout; see run()).
  */
 import { performance } from 'node:perf_hooks'
 import { DatabaseError, DatabaseUnhealthyError, type LorError } from '../errors.js'
@@ -141,7 +143,7 @@ export class Writer {
       this.timer = null
       void this.pump()
     }, this.parts.settings.flushInterval)
-    // A timer alone does not keep the process alive; beforeExit writes what is left.
+    // A timer alone does not keep the process alive; beforeExit writes what is left (see run()).
     this.timer.unref()
   }
 
@@ -159,52 +161,59 @@ export class Writer {
     return this.pumping
   }
 
+  /**
+   * Writes the queue, retrying what fails. Nothing here keeps the process alive: not a timer, not the
+   * pauses between retries. A process that ends by itself settles through beforeExit (drain, then
+   * abandon), and whoever waits for the writer (flush, close, settle) holds the process through
+   * drain's timer, for at most closeTimeout. The drivers' sockets and the store's thread keep it
+   * alive while a call is under way. A ref'd timer held here for the whole pump kept a process whose
+   * database refused connections alive for ever: a pump started by the flush timer before the app's
+   * end (under load, the app's work outlasts flushInterval) retried every maxRetryDelay, the event
+   * loop never emptied, and beforeExit, where closeTimeout applies, never came (issue #14).
+   */
   private async run (): Promise<void> {
     const { queue, store } = this.parts
-    // Keeps the process alive while a write is under way (the drivers' idle sockets do not).
-    const alive = setInterval(() => {}, 1 << 30)
-    try {
-      let delay = 0
-      /** when the last attempt began: a pause is what is left of the delay after it */
-      let began = 0
-      while (queue.length && !this.abandoned) {
-        if (!queue.decided) {
-          this.set('deciding')
-          // Opening is not watched: starting a thread and migrating may rightly take a while, and a
-          // connection that hangs fails within connectTimeout (then the failure says unhealthy).
-          await (store.current ? this.health.watch('a read of the runtime switches', this.parts.decide()) : this.parts.decide())
-          continue
-        }
-        if (delay) {
-          this.set('retrying')
-          await this.pause(delay - (performance.now() - began))
-          if (this.abandoned) return
-        }
-        this.set('writing')
-        began = performance.now()
-        let s: WriterStore
-        try {
-          s = await store.get()
-        } catch (err) {
-          delay = this.next(delay)
-          this.failed(`cannot open (${(err as Error)?.message ?? err}); retrying in ${delay} ms`, err)
-          continue
-        }
-        const outcome = await this.writeHead(s, Math.min(this.limit, queue.decided))
-        if (outcome !== 'ok') {
-          delay = this.next(delay)
-          continue
-        }
-        delay = 0
-        // While healthy, a failure after a success is news again; while not, it is the same outage.
-        if (this.health.state === 'ok') this.lastReport = ''
+    let delay = 0
+    /** when the last attempt began: a pause is what is left of the delay after it */
+    let began = 0
+    while (queue.length && !this.abandoned) {
+      if (!queue.decided) {
+        this.set('deciding')
+        // Opening is not watched: starting a thread and migrating may rightly take a while, and a
+        // connection that hangs fails within connectTimeout (then the failure says unhealthy).
+        await (store.current ? this.health.watch('a read of the runtime switches', this.parts.decide()) : this.parts.decide())
+        continue
       }
-    } finally {
-      clearInterval(alive)
+      if (delay) {
+        this.set('retrying')
+        await this.pause(delay - (performance.now() - began))
+        if (this.abandoned) return
+      }
+      this.set('writing')
+      began = performance.now()
+      let s: WriterStore
+      try {
+        s = await store.get()
+      } catch (err) {
+        if (this.abandoned) return
+        delay = this.next(delay)
+        this.failed(`cannot open (${(err as Error)?.message ?? err}); retrying in ${delay} ms`, err)
+        continue
+      }
+      // Given up while the store opened: the queue is dropped, nothing is left to write.
+      if (this.abandoned) return
+      const outcome = await this.writeHead(s, Math.min(this.limit, queue.decided))
+      if (outcome !== 'ok') {
+        delay = this.next(delay)
+        continue
+      }
+      delay = 0
+      // While healthy, a failure after a success is news again; while not, it is the same outage.
+      if (this.health.state === 'ok') this.lastReport = ''
     }
   }
 
-  /** A wait between retries that drain() and abandon() can cut short. */
+  /** A wait between retries that drain() and abandon() can cut short; it does not keep the process alive (see run()). */
   private pause (ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve()
     return new Promise((resolve) => {
@@ -214,6 +223,7 @@ export class Writer {
         resolve()
       }
       const t = setTimeout(done, ms)
+      t.unref()
       this.wake = done
     })
   }

@@ -30,8 +30,11 @@ after(async () => {
 
 interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
 
-/** Runs `node [...args]` with none of our variables but `env`; `onReady` runs once the child prints `ready`. */
-async function node (args: string[], env: Record<string, string>, onReady?: (child: ReturnType<typeof spawn>) => void): Promise<Exit> {
+/**
+ * Runs `node [...args]` with none of our variables but `env`; `onReady` runs once the child prints
+ * `ready`. A child still running after `guardMs` is killed (SIGKILL): a hang guard, not a time limit.
+ */
+async function node (args: string[], env: Record<string, string>, onReady?: (child: ReturnType<typeof spawn>) => void, guardMs = 30_000): Promise<Exit> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) =>
     !name.startsWith('LOG_OUTGOING_REQUESTS_') && name !== 'NODE_OPTIONS' && name !== 'NODE_TEST_CONTEXT'))
   const child = spawn(process.execPath, args, { cwd: dir, env: { ...clean, UPSTREAM: upstream.http, ...env } })
@@ -46,7 +49,7 @@ async function node (args: string[], env: Record<string, string>, onReady?: (chi
     }
   })
   child.stderr.on('data', (d) => { stderr += d })
-  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000)
+  const killer = setTimeout(() => child.kill('SIGKILL'), guardMs)
   const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null]
   clearTimeout(killer)
   return { code, signal, stdout, stderr }
@@ -76,18 +79,60 @@ for (let i = 0; i < 3; i++) await (await fetch(process.env.UPSTREAM + '/json?i='
     }
   })
 
-  it('a process that ends by itself while the database never answers still exits, after closeTimeout', async () => {
-    const app = join(dir, 'exit-down.mjs')
-    await writeFile(app, `await (await fetch(process.env.UPSTREAM + '/json')).text()\n`)
+  // The database refuses connections (PostgreSQL, MySQL) or cannot be created (SQLite in a folder that
+  // does not exist). A one-millisecond flush interval starts the writer before the app is done, as a
+  // loaded machine does (the app's work outlasts the default second): a writer that held the process
+  // while it retried kept it alive for ever, beforeExit never came, and closeTimeout never applied
+  // (issue #14). It exits after closeTimeout (10 s); one that hung ends by the 60 s hang guard's
+  // SIGKILL, which the exit assert catches. No time limit.
+  const unreachable = {
+    postgres: ['postgres://postgres@127.0.0.1:1/none', /cannot open .*ECONNREFUSED/],
+    mysql: ['mysql://root@127.0.0.1:1/none', /cannot open .*ECONNREFUSED/],
+    sqlite: ['sqlite:<dir>/no-such-folder/db.sqlite', /cannot open/],
+  } as const
+  /** An app that starts a server, sends it a few requests, and lets the process end by itself. */
+  const serverApp = `
+import { createServer } from 'node:http'
+const server = createServer((req, res) => res.end('{"ok":true}'))
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve))
+const url = 'http://127.0.0.1:' + server.address().port + '/json'
+for (let i = 0; i < 3; i++) await (await fetch(url + '?i=' + i)).text()
+server.close()
+if (process.env.STAY) {
+  setInterval(() => {}, 1000)
+  console.log('ready')
+}
+`
+  for (const pipeline of ['thread', 'inline'] as const) {
+    for (const [dialect, [url, said]] of Object.entries(unreachable)) {
+      it(`a process that ends by itself while ${dialect} cannot be reached still exits, after closeTimeout (pipeline ${pipeline})`, async () => {
+        const app = join(dir, `exit-down-${dialect}-${pipeline}.mjs`)
+        await writeFile(app, serverApp)
+        const exit = await node(['--import', JSON.parse(dist('register.js')), app], {
+          LOG_OUTGOING_REQUESTS_DATABASE_URL: url.replace('<dir>', dir),
+          LOG_OUTGOING_REQUESTS_CONSOLE: 'false',
+          LOG_OUTGOING_REQUESTS_PIPELINE: pipeline,
+          LOG_OUTGOING_REQUESTS_WRITER_FLUSH_INTERVAL: '1',
+        }, undefined, 60_000)
+        // (The default onError warns once per code, so the drop itself is not printed after the
+        // warning that the database cannot be opened.)
+        assert.deepEqual([exit.code, exit.signal], [0, null], exit.stderr)
+        assert.match(exit.stderr, said)
+      })
+    }
+  }
+
+  it('SIGTERM while the database cannot be reached still ends the app by the signal, after closeTimeout', async () => {
+    const app = join(dir, 'term-down.mjs')
+    await writeFile(app, serverApp)
     const exit = await node(['--import', JSON.parse(dist('register.js')), app], {
-      LOG_OUTGOING_REQUESTS_DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+      LOG_OUTGOING_REQUESTS_DATABASE_URL: unreachable.postgres[0],
       LOG_OUTGOING_REQUESTS_CONSOLE: 'false',
-    })
-    // It exits (after closeTimeout, 10 s), not never: one that hung would end by the 30 s hang guard's
-    // SIGKILL. (The default onError warns once per code, so the drop itself is not printed after the
-    // warning that the database cannot be opened.)
-    assert.deepEqual([exit.code, exit.signal], [0, null], exit.stderr)
-    assert.match(exit.stderr, /cannot open .*ECONNREFUSED/)
+      LOG_OUTGOING_REQUESTS_PIPELINE: 'inline',
+      LOG_OUTGOING_REQUESTS_WRITER_FLUSH_INTERVAL: '1',
+      STAY: '1',
+    }, (child) => { child.kill('SIGTERM') }, 60_000)
+    assert.deepEqual([exit.code, exit.signal], [null, 'SIGTERM'], exit.stderr)
   })
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
