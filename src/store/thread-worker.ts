@@ -1,7 +1,7 @@
 /** The database thread (thread.ts): one store, its calls answered strictly in order. */
 import { parentPort, workerData } from 'node:worker_threads'
-import { ThreadGoneError } from '../errors.js'
-import { plainError, type StoreAnswer, type StoreCall } from './thread.js'
+import { plainError, ThreadGoneError } from '../errors.js'
+import type { StoreAnswer, StoreCall } from './thread.js'
 import { openStore, type Store, type StoreOptions } from './store.js'
 
 const { url, options } = workerData as { url: string, options: StoreOptions }

@@ -7,7 +7,7 @@
  * tell a lost connection from a refused row.
  */
 import type { Worker } from 'node:worker_threads'
-import { ThreadGoneError } from '../errors.js'
+import { ThreadGoneError, type PlainError } from '../errors.js'
 import { ourModule, spawnThread } from '../threads.js'
 import type { RuntimeConfig } from './config.js'
 import type { toRow } from './rows.js'
@@ -29,13 +29,6 @@ export type StoreAnswer =
   | { type: 'failed', error: PlainError }
   | { id: number, ok: true, value: unknown }
   | { id: number, ok: false, error: PlainError }
-
-export interface PlainError { name: string, message: string, code?: string }
-
-export const plainError = (err: unknown): PlainError => {
-  const e = err as { name?: unknown, message?: unknown, code?: unknown }
-  return { name: String(e?.name ?? 'Error'), message: String(e?.message ?? err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) }
-}
 
 /** An error of the store's thread as it reached this one: its name, message and code (a driver's, or one of ours), so that the writer can tell a lost connection from a refused row. */
 export class StoreThreadError extends Error {
