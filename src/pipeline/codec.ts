@@ -136,6 +136,8 @@ export interface FrameSink {
   readonly bytes: Buffer
   /** set by `reserve` when the frame's payload runs past the end of `bytes`: then it is written with `put` */
   readonly wraps: boolean
+  /** about what a frame may take now: a frame larger than this is refused without trying */
+  readonly free: number
   reserve (length: number): number
   put (src: Uint8Array, at: number): number
 }
@@ -145,6 +147,9 @@ export interface FrameSink {
  * has no room. Reads the exchange's header sources now: that is the only work they do on this thread.
  */
 export function encodeExchange (ex: Exchange, sink: FrameSink): boolean {
+  // A ring too full for the bodies alone: refused before anything is copied (under overload, the
+  // drop must cost the app's thread as little as possible).
+  if (sink.free < (ex.requestBody?.keptSize ?? 0) + (ex.responseBody?.keptSize ?? 0)) return false
   const s = scratch
   s.pos = 0
   const r = ex.response

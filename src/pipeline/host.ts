@@ -50,6 +50,7 @@ function addStats (base: PipelineStats | null, s: PipelineStats): PipelineStats 
     ...s,
     built: base.built + s.built,
     buildFailed: base.buildFailed + s.buildFailed,
+    unbuilt: base.unbuilt + s.unbuilt,
     written: base.written + s.written,
     writeDropped: base.writeDropped + s.writeDropped,
     writeFailed: base.writeFailed + s.writeFailed,
@@ -140,7 +141,7 @@ export class PipelineHost {
       publishStats(this.statsView, this.local.pipeline)
       s = addStats(this.base, readStats(this.statsView))
     }
-    return { ...s, mode: this.mode, ringDropped: this.ringDropped + this.lost, pending: Math.max(0, this.committed - this.lost - s.built - s.buildFailed) }
+    return { ...s, mode: this.mode, ringDropped: this.ringDropped + this.lost, pending: Math.max(0, this.committed - this.lost - s.built - s.buildFailed - s.unbuilt) }
   }
 
   /** CPU the pipeline thread has used, in µs (NaN inline): for benchmarks. */
@@ -217,7 +218,7 @@ export class PipelineHost {
     if (why !== null) {
       // What the thread had taken out of the ring and not built is gone with it: counted, and said.
       this.base = readStats(this.statsView)
-      const lost = this.committed - this.base.built - this.base.buildFailed - reader.count()
+      const lost = this.committed - this.base.built - this.base.buildFailed - this.base.unbuilt - reader.count()
       this.lost += Math.max(0, lost)
       this.o.onError(new PipelineError(`the pipeline thread ${started ? 'failed' : 'could not start'} (${(why as Error)?.message ?? why}): records are built on the app's thread from now on (stats().mode is 'inline')` +
         (lost > 0 ? `; ${lost} exchange(s) it was building are lost (counted in stats().dropped)` : ''), why))
@@ -243,7 +244,7 @@ export class PipelineHost {
   private readonly onExit = (): void => {
     if (!this.worker || this.closed) return
     const s = readStats(this.statsView)
-    if (this.committed === s.built + s.buildFailed && s.queued === 0) return
+    if (this.committed === s.built + s.buildFailed + s.unbuilt && s.queued === 0) return
     Atomics.store(this.control, Slot.EXIT, 1)
     Atomics.notify(this.control, Slot.WRITTEN)
     Atomics.wait(this.control, Slot.DRAINED, 0, this.o.closeTimeout + 1000)

@@ -45,10 +45,12 @@ export interface PipelineEvents {
 export interface PipelineCounts {
   built: number
   buildFailed: number
+  /** dropped unbuilt, for a full database queue (counted in the writer's dropped too) */
+  unbuilt: number
 }
 
 export class Pipeline {
-  readonly counts: PipelineCounts = { built: 0, buildFailed: 0 }
+  readonly counts: PipelineCounts = { built: 0, buildFailed: 0, unbuilt: 0 }
   readonly database: DatabaseSink | null
   private readonly masker
   private chain: Promise<void> = Promise.resolve()
@@ -95,7 +97,7 @@ export class Pipeline {
   take (batch: RawExchange[]): Promise<void> {
     for (const ex of batch) if (ex.id === '') ex.id = uuidv7(ex.startedAt)
     this.chain = this.chain
-      .then(() => buildAll(batch, this.settings.policy, this.masker))
+      .then(() => buildAll(this.worthBuilding(batch), this.settings.policy, this.masker))
       .then(({ records, errors }) => {
         this.counts.built += records.length
         this.counts.buildFailed += errors.length
@@ -106,6 +108,27 @@ export class Pipeline {
       })
       .catch((err) => this.events.error(err))
     return this.chain
+  }
+
+  /**
+   * Under overload, when the database is the only taker and its queue is full, a record would be
+   * built only to be dropped: those are dropped (and counted) unbuilt, which spares the work and
+   * the garbage when the pipeline can least afford them.
+   */
+  private worthBuilding (batch: RawExchange[]): RawExchange[] {
+    const db = this.database
+    if (!db || this.wantRecords() || !db.full()) return batch
+    let kept = 0
+    for (const ex of batch) {
+      if (db.full()) {
+        db.drop()
+        this.counts.unbuilt++
+      } else {
+        batch[kept++] = ex
+      }
+    }
+    batch.length = kept
+    return batch
   }
 
   /** Resolves once everything taken so far is built and written (or given up by the writer). */

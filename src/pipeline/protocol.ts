@@ -55,6 +55,7 @@ export function publishStats (stats: BigInt64Array, pipeline: Pipeline): void {
   const set = (at: Stat, v: number): void => { Atomics.store(stats, at, BigInt(Math.trunc(v))) }
   set(Stat.BUILT, pipeline.counts.built)
   set(Stat.BUILD_FAILED, pipeline.counts.buildFailed)
+  set(Stat.UNBUILT, pipeline.counts.unbuilt)
   const w = pipeline.writerStats()
   if (!w) return
   set(Stat.WRITTEN, w.written)
@@ -70,6 +71,7 @@ export function publishStats (stats: BigInt64Array, pipeline: Pipeline): void {
 export interface PipelineStats {
   built: number
   buildFailed: number
+  unbuilt: number
   written: number
   writeDropped: number
   writeFailed: number
@@ -86,6 +88,7 @@ export function readStats (stats: BigInt64Array): PipelineStats {
   return {
     built: get(Stat.BUILT),
     buildFailed: get(Stat.BUILD_FAILED),
+    unbuilt: get(Stat.UNBUILT),
     written: get(Stat.WRITTEN),
     writeDropped: get(Stat.WRITE_DROPPED),
     writeFailed: get(Stat.WRITE_FAILED),

@@ -81,6 +81,11 @@ export class RingWriter {
   get used (): number {
     return inUse(this.written, Atomics.load(this.control, Slot.READ))
   }
+
+  /** Bytes a frame could take now (less its length and any padding). */
+  get free (): number {
+    return this.capacity - this.used - 2 * HEADER
+  }
 }
 
 export class RingReader {

@@ -36,6 +36,8 @@ export const enum Stat {
   BUILT,
   /** exchanges whose record could not be built */
   BUILD_FAILED,
+  /** exchanges dropped unbuilt, for a full database queue */
+  UNBUILT,
   WRITTEN,
   /** dropped by the writer (its queue full, or closed) */
   WRITE_DROPPED,

@@ -58,6 +58,10 @@ async function loop (): Promise<void> {
       empty = 0
       await built
       publish()
+      // A turn of this thread's event loop between batches: the writer's database I/O, its timers
+      // and the app's messages (flush, close) run there. Without it, while frames kept coming, a
+      // batch built without waiting on anything followed the last in microtasks, and nothing was written.
+      await new Promise((resolve) => setImmediate(resolve))
       continue
     }
     if (empty < IDLE_AFTER) {

@@ -83,6 +83,10 @@ export interface WriterStats {
 }
 
 export interface DatabaseSink extends Sink {
+  /** Whether a record written now would be dropped (the queue is full, or the sink closed): then the pipeline need not build it. */
+  full (): boolean
+  /** Counts one record dropped for a full queue, without it (said once per episode, as write() does). */
+  drop (): void
   flush (): Promise<void>
   /** Writes the queue for at most closeTimeout, then drops what is left, saying `why` (what `beforeExit` does). */
   settle (why: string): Promise<void>
@@ -216,6 +220,11 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
       // Decided as soon as the read answers, so that what the switches drop does not wait for a write.
       if (!p && queue.undecided === 1) void switches.settled().then(decideWaiting)
       writer.kick()
+    },
+    full: () => writer.closed || queue.full(),
+    drop () {
+      if (writer.closed) counts.dropped++
+      else overflow()
     },
     async flush () {
       await writer.drain()
