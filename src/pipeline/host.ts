@@ -14,6 +14,7 @@ import type { Worker } from 'node:worker_threads'
 import { PipelineError, QueueFullError, reviveError } from '../errors.js'
 import type { Exchange } from '../exchange.js'
 import type { OutgoingRequestRecord } from '../record.js'
+import { OverflowNotice } from '../overflow.js'
 import { ourModule, spawnThread } from '../threads.js'
 import { encodeExchange } from './codec.js'
 import { Pipeline, type PipelineSettings } from './pipeline.js'
@@ -74,7 +75,7 @@ export class PipelineHost {
   private ringDropped = 0
   /** frames lost with a thread that died */
   private lost = 0
-  private overflowing = false
+  private readonly overflow = new OverflowNotice()
   /** what a thread that died had done, added to what this thread does after it */
   private base: PipelineStats | null = null
   private closed = false
@@ -99,13 +100,12 @@ export class PipelineHost {
   write (ex: Exchange): boolean {
     if (!encodeExchange(ex, this.ring)) {
       this.ringDropped++
-      if (!this.overflowing) {
-        this.overflowing = true
+      if (this.overflow.dropped()) {
         this.o.onError(new QueueFullError(`the pipeline's ring is full (${this.o.ringBytes} bytes): dropping exchanges until it drains (see stats().dropped)`))
       }
       return false
     }
-    this.overflowing = false
+    this.overflow.fitted()
     this.committed++
     this.ring.commit()
     if (this.local && !this.scheduled) this.scheduled = setImmediate(this.buildHere)

@@ -18,6 +18,7 @@
  *   docs/operations.md).
  */
 import { DatabaseError, QueueFullError } from '../errors.js'
+import { OverflowNotice } from '../overflow.js'
 import type { OutgoingRequestRecord } from '../record.js'
 import type { RuntimeConfig } from '../store/config.js'
 import { fromRow, toRow, type Row } from '../store/rows.js'
@@ -176,11 +177,10 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
     decide: () => switches.settled().then(decideWaiting),
   })
 
-  let overflowing = false
+  const overflowNotice = new OverflowNotice()
   function overflow (): void {
     counts.dropped++
-    if (!overflowing) report(new QueueFullError(`database ${label}: the queue is full (${queue.length} records, ${queue.bytes} bytes); dropping records until it drains (see stats().dropped)`))
-    overflowing = true
+    if (overflowNotice.dropped()) report(new QueueFullError(`database ${label}: the queue is full (${queue.length} records, ${queue.bytes} bytes); dropping records until it drains (see stats().dropped)`))
   }
 
   // A process that ends by itself writes its queue first, for at most closeTimeout.
@@ -216,7 +216,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
       if (queue.full()) return overflow()
       // A row that waits is kept whole, and decided when the read answers (decideWaiting).
       if (!queue.push(p ? rowOf(record, p) : toRow(record), !p)) return overflow()
-      overflowing = false
+      overflowNotice.fitted()
       // Decided as soon as the read answers, so that what the switches drop does not wait for a write.
       if (!p && queue.undecided === 1) void switches.settled().then(decideWaiting)
       writer.kick()
