@@ -13,11 +13,8 @@
 import os from 'node:os'
 import { sql } from 'kysely'
 import { buildAll } from '../../dist/builder/build.js'
-import { createMasker } from '../../dist/mask/index.js'
-import { resolveOptions } from '../../dist/options.js'
-import { decide } from '../../dist/body/policy.js'
-import { Exchange } from '../../dist/exchange.js'
 import { uuidv7 } from '../../dist/id.js'
+import { makeExchange as make, masker, policy } from '../build/exchange.mjs'
 import { openStore } from '../../dist/store/store.js'
 import { openStoreThread } from '../../dist/store/thread.js'
 import { toRow } from '../../dist/store/rows.js'
@@ -35,23 +32,6 @@ const NAMES = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MariaDB' }
 // Store threads are unref'd while idle: keep the process up between awaited calls.
 const alive = setInterval(() => {}, 1 << 30)
 
-// The exchange of bench/build: POST /items?page=1, a 1 KB JSON body each way, node:http's headers.
-const o = resolveOptions({ maxContentLength: 524288 })
-const policy = { saveBody: o.saveBody, maxContentLength: o.maxContentLength, contentTypes: o.contentTypes, oversizeBody: o.oversizeBody, decompress: o.decompress }
-const masker = createMasker(o.mask)
-const payload = JSON.stringify({ query: 'x'.repeat(900), page: 1, tags: ['a', 'b'] })
-const resBody = Buffer.from(JSON.stringify({ items: Array.from({ length: 20 }, (_, i) => ({ id: i, name: `item-${i}`, ok: true })) }).padEnd(1024, ' '))
-const block = `POST /items?page=1 HTTP/1.1\r\ncontent-type: application/json\r\nHost: 127.0.0.1:40000\r\nConnection: keep-alive\r\nContent-Length: ${payload.length}\r\n\r\n`
-const rawRes = ['Content-Type', 'application/json', 'Content-Length', '1024', 'Date', new Date().toUTCString(), 'Connection', 'keep-alive', 'Keep-Alive', 'timeout=60']
-function make () {
-  const ex = new Exchange('http', 'POST', 'http://127.0.0.1:40000/items?page=1', null, null, null)
-  ex.requestHeaders = () => block
-  ex.requestBody = decide('application/json', o); ex.requestBody.push(payload)
-  ex.response = { status: 200, statusText: 'OK', httpVersion: '1.1', headers: () => rawRes }
-  ex.responseBody = decide('application/json', o); ex.responseBody.pushShared(Buffer.from(resBody))
-  ex.done = true; ex.durationMs = 0.5
-  return ex
-}
 const exchanges = Array.from({ length: 1000 }, make)
 let next = 0
 /** `n` raw exchanges, as capture hands them over (RawExchange), each with a new id. */
