@@ -4,8 +4,7 @@
  * PipelineError (LOR_ERR_PIPELINE) says why.
  */
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
-import { once } from 'node:events'
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
@@ -13,6 +12,7 @@ import { after, before, describe, it } from 'node:test'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import type { OutgoingRequestRecord, Recorder } from '../../src/index.js'
+import { runNode, type Exit } from '../helpers/child.js'
 import { startUpstream, type Upstream } from '../fixtures/upstream.js'
 import { afterRecords, recording } from '../helpers/recording.js'
 
@@ -32,21 +32,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
-
 async function node (args: string[], env: Record<string, string>): Promise<Exit> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) =>
-    !name.startsWith('LOG_OUTGOING_REQUESTS_') && name !== 'NODE_OPTIONS' && name !== 'NODE_TEST_CONTEXT'))
-  const child = spawn(process.execPath, args, { cwd: dir, env: { ...clean, UPSTREAM: upstream.http, ...env } })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => { stdout += d })
-  child.stderr.on('data', (d) => { stderr += d })
-  // A hang guard, not a pace.
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-  const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null]
-  clearTimeout(killer)
-  return { code, signal, stdout, stderr }
+  return runNode(args, dir, { UPSTREAM: upstream.http, ...env })
 }
 
 describe('a runtime where worker threads are forbidden (the permission model, no --allow-worker)', () => {

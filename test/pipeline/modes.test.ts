@@ -5,8 +5,7 @@
  * gets its records out (printed, or saved to SQLite and PostgreSQL).
  */
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
-import { once } from 'node:events'
+import { execFile } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -17,6 +16,7 @@ import { promisify } from 'node:util'
 import type { OutgoingRequestRecord } from '../../src/index.js'
 import { openStore } from '../../src/store/store.js'
 import { send, type ClientName } from '../fixtures/clients.js'
+import { runNode, type Exit } from '../helpers/child.js'
 import { largeBody, startUpstream, type Upstream } from '../fixtures/upstream.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { recording } from '../helpers/recording.js'
@@ -80,22 +80,10 @@ function stable (r: OutgoingRequestRecord): unknown {
   }))
 }
 
-interface Exit { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
-
 /** Runs `node [...args]` in the temp dir with none of our variables but `env`. A 60 s hang guard, not a pace. */
 async function node (args: string[], env: Record<string, string>): Promise<Exit> {
   await built()
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([name]) =>
-    !name.startsWith('LOG_OUTGOING_REQUESTS_') && name !== 'NODE_OPTIONS' && name !== 'NODE_TEST_CONTEXT'))
-  const child = spawn(process.execPath, args, { cwd: dir, env: { ...clean, UPSTREAM: upstream.http, ...env } })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.on('data', (d) => { stdout += d })
-  child.stderr.on('data', (d) => { stderr += d })
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000)
-  const [code, signal] = await once(child, 'exit') as [number | null, NodeJS.Signals | null]
-  clearTimeout(killer)
-  return { code, signal, stdout, stderr }
+  return runNode(args, dir, { UPSTREAM: upstream.http, ...env })
 }
 
 const printed = (stdout: string): OutgoingRequestRecord[] =>
