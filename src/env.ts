@@ -68,6 +68,7 @@ const TABLE: Record<string, [string, Parse]> = {
   UNCONSUMED_TIMEOUT: ['unconsumedTimeout', int],
   PIPELINE: ['pipeline', (raw) => raw.trim().toLowerCase()],
   RING_BYTES: ['ringBytes', int],
+  PIPELINE_NICE: ['pipelineNice', int],
   DB_SAVE: ['dbSave', bool],
   DATABASE_URL: ['database', str],
   MIGRATE: ['migrate', bool],

@@ -80,6 +80,16 @@ export interface Options {
    */
   ringBytes?: number
   /**
+   * How far the pipeline's threads (and SQLite's store thread) step back for the app: a Linux nice
+   * value, set on those threads alone, from 0 (the same priority as the app's threads) to 19 (the
+   * default: they run on CPU the app leaves idle and give a core back whenever the app's threads
+   * want it). When the app keeps every core busy for long, records wait in the ring, and past
+   * `ringBytes` they are dropped and counted: the app is never slowed to keep up. Ignored where
+   * threads have no nice value of their own (not Linux) and with `pipeline: 'inline'`.
+   * Env: PIPELINE_NICE. Default 19.
+   */
+  pipelineNice?: number
+  /**
    * Save records to a database. Env: DB_SAVE. Default: true when `database` is given, else false.
    * With a database but `dbSave: false`, nothing is saved until the runtime switch saveToDb says 'yes'.
    */
@@ -129,6 +139,7 @@ export interface ResolvedOptions {
   readonly unconsumedTimeout: number
   readonly pipeline: 'thread' | 'inline'
   readonly ringBytes: number
+  readonly pipelineNice: number
   readonly dbSave: boolean
   /** null when no database is used */
   readonly database: string | null
@@ -188,6 +199,7 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   unconsumedTimeout: 30000,
   pipeline: 'thread',
   ringBytes: DEFAULT_RING_BYTES,
+  pipelineNice: 19,
   dbSave: false,
   database: null,
   migrate: true,
@@ -219,6 +231,13 @@ function ringBytes (v: unknown): number {
   return Number.isSafeInteger(v) && (v as number) >= MIN_RING_BYTES && (v as number) <= MAX_RING_BYTES
     ? v as number
     : fail('ringBytes', `must be a whole number of bytes from ${MIN_RING_BYTES} (64 KiB) to ${MAX_RING_BYTES} (1 GiB)`)
+}
+
+function niceValue (v: unknown): number {
+  if (v === undefined) return DEFAULTS.pipelineNice
+  return Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 19
+    ? v as number
+    : fail('pipelineNice', 'must be a whole number from 0 (the app\'s own priority) to 19 (the lowest)')
 }
 
 const MEDIA_PATTERN = /^[a-z0-9!#$&^_.+-]+\/(\*|\*\+[a-z0-9!#$&^_.-]+|[a-z0-9!#$&^_.+-]+)$/
@@ -375,6 +394,7 @@ export function resolveOptions (input: Options = {}): ResolvedOptions {
     unconsumedTimeout: int(o.unconsumedTimeout, 'unconsumedTimeout', DEFAULTS.unconsumedTimeout),
     pipeline: oneOf(o.pipeline, 'pipeline', 'thread', ['thread', 'inline'] as const),
     ringBytes: ringBytes(o.ringBytes),
+    pipelineNice: niceValue(o.pipelineNice),
     ...databaseOptions(o),
     onError: func<(error: Error) => void>(o.onError, 'onError'),
     onRecord: func<(record: OutgoingRequestRecord) => void>(o.onRecord, 'onRecord'),

@@ -223,6 +223,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     return {
       policy: this.policy,
       mask: o.mask,
+      nice: o.pipelineNice,
       database: url === null
         ? null
         : {

@@ -2,6 +2,8 @@
  * Our worker threads (the record builder, the SQLite writer) start here, alike: with no preloads of
  * the app's, and marked so that `register` does not install a recorder inside them.
  */
+import { readlinkSync, stat } from 'node:fs'
+import { getPriority, setPriority } from 'node:os'
 import { Worker } from 'node:worker_threads'
 
 /** Set in every thread of ours: `register` checks it. */
@@ -16,6 +18,10 @@ export const isOurThread = (data: unknown): boolean => (data as Record<string, u
  * tsx itself first: loaders given in a worker's execArgv do not apply to its entry.
  */
 export function spawnThread (entry: URL, data: object): Worker {
+  // libuv's thread pool (fs, dns, zlib, crypto) is made by the first thread that needs it, and a
+  // thread inherits the nice value of the thread that makes it: make it here, before a thread of
+  // ours lowers its own priority (yieldToApp), so the app's pool never runs at ours.
+  stat('.', () => {})
   // An empty execArgv: the thread must not run the app's --import preloads (ours included) again.
   const options = { workerData: { ...data, [THREAD_MARK]: true }, execArgv: [], stdout: false, stderr: false }
   if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options)
@@ -26,3 +32,21 @@ export function spawnThread (entry: URL, data: object): Worker {
 
 /** A module of ours, as built (.js) or run from source (.ts). */
 export const ourModule = (name: string, base: string): URL => new URL(base.endsWith('.ts') ? `${name}.ts` : `${name}.js`, base)
+
+/**
+ * Lowers the calling thread's scheduling priority to `nice` (Linux: setpriority on a thread id
+ * affects that thread alone), so that record work runs on CPU the app leaves idle and yields
+ * whenever the app's own threads want a core. Returns the nice value now in force, or null where
+ * threads cannot be told apart (not Linux) or the call is refused: then the thread runs as before.
+ * @see https://man7.org/linux/man-pages/man2/setpriority.2.html (NOTES: "a thread's nice value")
+ */
+export function yieldToApp (nice: number): number | null {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop())
+    if (!Number.isInteger(tid) || tid <= 0) return null
+    setPriority(tid, nice)
+    return getPriority(tid)
+  } catch {
+    return null
+  }
+}

@@ -23,6 +23,8 @@ import { schedulePrune, type PruneSettings } from './prune.js'
 export interface PipelineSettings {
   policy: Policy
   mask: Readonly<MaskConfig>
+  /** the nice value the pipeline thread takes at start (`pipelineNice`); threads it starts inherit it */
+  nice: number
   database: null | {
     url: string
     saveToDb: boolean

@@ -13,6 +13,7 @@ import { publishStats, takeFrames, type FromThread, type ThreadData, type ToThre
 import { RingReader } from './ring.js'
 import { setSwitches, Slot } from './shared.js'
 import { threadCpuMicros } from './cpu.js'
+import { yieldToApp } from '../threads.js'
 
 /** How often the ring is looked at while frames keep coming. */
 const POLL_MS = 2
@@ -22,6 +23,8 @@ const IDLE_AFTER = 10
 const BATCH = 512
 
 const { settings, shared, closeTimeout } = workerData as ThreadData
+// Before anything starts: the SQLite store thread, started from here, inherits it.
+if (settings.nice > 0) yieldToApp(settings.nice)
 const control = new Int32Array(shared.control)
 const stats = new BigInt64Array(shared.stats)
 const reader = new RingReader(control, shared.ring)
