@@ -48,7 +48,7 @@ describe('RingWriter and RingReader', () => {
     it(`frames come out in order with their exact bytes, across many wraps (seed ${seed})`, () => {
       const capacity = 1024 + (seed % 97)
       const { control, memory, writer } = ring(capacity)
-      const reader = new RingReader(control, memory)
+      let reader = new RingReader(control, memory)
       const bits = mulberry32(seed)
       const expected: Buffer[] = []
       let written = 0
@@ -57,9 +57,10 @@ describe('RingWriter and RingReader', () => {
       let bytesThrough = 0
       // Where the next frame goes, by the rule ring.ts states: its length is never split (fewer than 4
       // bytes left at the end are skipped, and count as used until the reader passes them); its payload
-      // runs on at the start.
+      // runs on at the start; in an empty ring it goes at 0, and nothing is skipped.
       let tail = 0
       let wrapped = 0
+      let restarted = 0
       for (let step = 0; step < 4000; step++) {
         if (bits() % 3 !== 0) {
           // Sizes from 0 to a third of the ring, with the awkward ones (0, a few bytes) often.
@@ -67,13 +68,15 @@ describe('RingWriter and RingReader', () => {
           const size = r === 0 ? 0 : r === 1 ? bits() % 4 : bits() % Math.floor(capacity / 3)
           const p = payload(written, size)
           const usedBefore = writer.used
+          const restart = usedBefore === 0 && tail !== 0
           const toEnd = capacity - tail
-          const pad = toEnd < 4 ? toEnd : 0
+          const pad = !restart && toEnd < 4 ? toEnd : 0
           const fits = pad + 4 + size <= capacity - usedBefore
           const at = putAt(writer, p)
           assert.equal(at >= 0, fits, `a ${size}-byte frame at ${tail} with ${capacity - usedBefore} bytes free ${fits ? 'fits' : 'does not fit'}`)
           if (at >= 0) {
-            const header = pad ? 0 : tail
+            if (restart) restarted++
+            const header = pad || restart ? 0 : tail
             assert.equal(at, (header + 4) % capacity, 'the payload starts after its length')
             if (at + size > capacity) wrapped++
             tail = (at + size) % capacity
@@ -87,7 +90,12 @@ describe('RingWriter and RingReader', () => {
           }
         } else {
           const max = 1 + (bits() % 5)
-          const got = drain(reader, max, bits() % 4 !== 0)
+          const release = bits() % 4 !== 0
+          // At times count() first, which must change nothing, or a new reader takes over from the
+          // last release (a thread that died), a restart pending or not.
+          if (bits() % 7 === 0) reader.count()
+          const got = drain(reader, max, release)
+          if (release && bits() % 5 === 0) reader = new RingReader(control, memory)
           for (const frame of got) {
             const want = expected[read]
             assert.ok(want, `frame ${read} was never written`)
@@ -106,6 +114,7 @@ describe('RingWriter and RingReader', () => {
       assert.ok(bytesThrough > capacity * 20, `the ring wrapped many times (${bytesThrough} bytes through ${capacity})`)
       assert.ok(refused > 0, 'the ring was full at times')
       assert.ok(wrapped > 0, 'some payloads ran past the end and on at the start')
+      assert.ok(restarted > 0, 'an empty ring started again at 0')
     })
   }
 
@@ -168,10 +177,12 @@ describe('RingWriter and RingReader', () => {
       const capacity = 256
       const { control, memory, writer } = ring(capacity)
       const reader = new RingReader(control, memory)
-      // One frame that leaves `left` bytes before the end.
-      const first = payload(1, capacity - left - 4)
-      assert.ok(put(writer, first))
-      assert.deepEqual(drain(reader).map((f) => f.equals(first)), [true])
+      // Two frames that leave `left` bytes before the end; the first is read, so the ring has room at
+      // the start but is not empty (an empty ring would start again at 0).
+      const zeroth = payload(0, 36)
+      const first = payload(1, capacity - 40 - left - 4)
+      assert.ok(put(writer, zeroth) && put(writer, first))
+      assert.deepEqual(drain(reader, 1).map((f) => f.equals(zeroth)), [true])
       // The next one does not fit in `left` bytes. Its length is never split: with fewer than 4 left
       // it starts at 0 (the bytes skipped count until read); else its payload runs on at the start.
       const second = payload(2, left + 1)
@@ -180,12 +191,12 @@ describe('RingWriter and RingReader', () => {
       assert.equal(writer.wraps, left > 4, 'whether the payload runs past the end')
       writer.put(second, at)
       writer.commit()
-      assert.equal(writer.used, 4 + second.byteLength + (left < 4 ? left : 0), 'what the frame takes')
+      assert.equal(writer.used, 4 + first.byteLength + 4 + second.byteLength + (left < 4 ? left : 0), 'what the frame takes')
       const third = payload(3, 10)
       assert.ok(put(writer, third))
       const out = drain(reader)
-      assert.equal(out.length, 2)
-      assert.ok(out[0]!.equals(second) && out[1]!.equals(third))
+      assert.equal(out.length, 3)
+      assert.ok(out[0]!.equals(first) && out[1]!.equals(second) && out[2]!.equals(third))
       assert.equal(writer.used, 0)
     })
   }
@@ -277,6 +288,27 @@ describe('RingWriter and RingReader', () => {
     assert.ok(out[3]!.equals(payload(5, 260)))
     assert.equal(reader.count(), 0)
     assert.equal(writer.used, 0)
+  })
+
+  it('an empty ring starts again at 0, and every reader finds the frame there', () => {
+    const { control, memory, writer } = ring(1024)
+    const reader = new RingReader(control, memory)
+    assert.equal(putAt(writer, payload(1, 600)), 4)
+    assert.equal(drain(reader).length, 1)
+    assert.equal(putAt(writer, payload(2, 700)), 4, 'the ring is empty: back to 0, though 700 bytes do not fit after the tail')
+    assert.equal(writer.wraps, false)
+    assert.equal(writer.used, 704, 'the bytes after the old tail are not counted')
+    assert.equal(putAt(writer, payload(3, 200)), 708, 'the next frame follows it, past the old tail')
+    assert.equal(reader.count(), 2, 'count() takes nothing')
+    // A reader that takes over here (nothing released since the restart) starts at 0 as well.
+    const second = new RingReader(control, memory)
+    const out = drain(second)
+    assert.ok(out.length === 2 && out[0]!.equals(payload(2, 700)) && out[1]!.equals(payload(3, 200)))
+    assert.equal(writer.used, 0)
+    assert.equal(Atomics.load(control, Slot.RESTART), 0, 'the restart was cleared with the release')
+    // And the restart after that one: from 912 back to 0 again, after a release that left nothing pending.
+    assert.equal(putAt(writer, payload(4, 10)), 4)
+    assert.ok(drain(second)[0]!.equals(payload(4, 10)))
   })
 
   it('used goes back to 0, and the counters stay consistent, once everything is released', () => {

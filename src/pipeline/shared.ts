@@ -27,6 +27,10 @@ export const enum Slot {
   SWITCH_SAVE_BODY,
   /** the stored maxContentLength override, or -1 for none */
   SWITCH_CAP,
+  /** 1 while the reader is to go back to 0 when it reaches RESTART_AT (ring.ts: an empty ring starts again at 0) */
+  RESTART,
+  /** the value of WRITTEN at which the writer went back to 0 */
+  RESTART_AT,
   COUNT,
 }
 
