@@ -5,6 +5,7 @@
  */
 import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely'
 import { MigrationError } from '../errors.js'
+import { SCHEMA_TIMEOUT } from './drivers.js'
 import { CONFIG_TABLE, LOG_TABLE } from './schema.js'
 import { DEFAULT_PARTITION, ensurePartitions } from './partitions.js'
 import type { Dialect } from './url.js'
@@ -142,12 +143,47 @@ export function migrations (dialect: Dialect, options: SchemaOptions = {}): Reco
 
 /** Applies every migration not yet applied; throws with the failing migration's name and error. */
 export async function migrate (db: Kysely<any>, dialect: Dialect, options: SchemaOptions = {}): Promise<MigrationResultSet> {
-  const result = await migrator(db, dialect, options).migrateToLatest()
+  // SQLite: an error outside the Migrator (opening the file, the lock) is reported as it reports its own.
+  const result = dialect === 'sqlite'
+    ? await db.connection().execute((one) => withWriteLock(one, () => migrator(one, dialect, options).migrateToLatest()))
+      .catch((error: unknown): MigrationResultSet => ({ error }))
+    : await migrator(db, dialect, options).migrateToLatest()
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName
     const why = (result.error as Error)?.message ?? String(result.error)
     throw new MigrationError(failed ? `migration ${failed} failed: ${why}` : `migrating failed: ${why}`, { cause: result.error })
   }
+  return result
+}
+
+/**
+ * SQLite: runs `migrate` in one BEGIN IMMEDIATE transaction, which holds the file's write lock from
+ * before Kysely reads which migrations are applied until they all are, and applies all or none.
+ * Kysely's migration lock does nothing on SQLite (it counts on one connection, but each process has
+ * its own), so processes opening a new file together each ran the same migrations: "index … already
+ * exists" (issue #14). Another process's migrations are waited for as long as on the servers.
+ * A migration cannot VACUUM or change journal_mode or foreign_keys: those need no open transaction.
+ * @see node_modules/kysely/dist/esm/dialect/sqlite/sqlite-adapter.js acquireMigrationLock()
+ */
+async function withWriteLock (one: Kysely<any>, migrate: () => Promise<MigrationResultSet>): Promise<MigrationResultSet> {
+  const busyTimeout = Number((await sql<{ timeout: number }>`pragma busy_timeout`.execute(one)).rows[0]?.timeout ?? 0)
+  await sql.raw(`pragma busy_timeout = ${Math.max(busyTimeout, SCHEMA_TIMEOUT)}`).execute(one)
+  try {
+    await sql`begin immediate`.execute(one)
+  } finally {
+    await sql.raw(`pragma busy_timeout = ${busyTimeout}`).execute(one)
+  }
+  // Some errors (SQLITE_FULL, an I/O error) have rolled back already: then ROLLBACK fails, and the first error is what matters.
+  const rollback = () => sql`rollback`.execute(one).catch(() => {})
+  let result: MigrationResultSet
+  try {
+    result = await migrate()
+  } catch (err) {
+    await rollback()
+    throw err
+  }
+  if (result.error) await rollback()
+  else await sql`commit`.execute(one)
   return result
 }
 

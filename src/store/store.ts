@@ -80,12 +80,6 @@ const INSERT_BYTES = 8 * 1024 * 1024
  * 50 no less than 25 (bench/pipeline, 3 KB records).
  */
 const SQLITE_ROWS = 25
-/**
- * SQLite: the page size of a new database file. A record of 1.5–3 KB filled most of a 4 KB page (the
- * default) by itself; 16 KB pages took a third less CPU per row inserted. WAL fixes a file's page
- * size once it has tables, so only new files get it (see freshSqlitePages).
- */
-const SQLITE_PAGE_SIZE = 16_384
 
 export class Store {
   readonly dialect: Dialect
@@ -113,7 +107,6 @@ export class Store {
 
   /** Applies pending migrations; returns their names. */
   async migrate (): Promise<string[]> {
-    if (this.dialect === 'sqlite') await this.freshSqlitePages()
     const result = await migrate(this.db, this.dialect, this.options)
     return (result.results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
   }
@@ -221,34 +214,6 @@ export class Store {
       } catch (err) {
         db.exec('rollback')
         throw err
-      }
-    })
-  }
-
-  /**
-   * A new SQLite file (no tables yet) gets SQLITE_PAGE_SIZE pages. The driver has already put it in
-   * WAL mode, which fixes the page size: leave WAL, set the size, VACUUM (instant on an empty file)
-   * and go back. Another process with the file open makes leaving WAL fail at once (no busy wait):
-   * the file keeps the default size, which only costs speed.
-   */
-  private async freshSqlitePages (): Promise<void> {
-    await this.db.connection().execute(async () => {
-      const db = this.sqlite
-      if (!db) return
-      const first = <T>(query: string): T | undefined => db.prepare(query).all([])[0] as T | undefined
-      if (Number(first<{ n: number }>('select count(*) as n from sqlite_master')?.n) > 0) return
-      if (Number(first<{ page_size: number }>('pragma page_size')?.page_size) >= SQLITE_PAGE_SIZE) return
-      const wal = first<{ journal_mode: string }>('pragma journal_mode')?.journal_mode === 'wal'
-      db.exec('pragma busy_timeout = 0')
-      try {
-        if (wal && first<{ journal_mode: string }>('pragma journal_mode = delete')?.journal_mode !== 'delete') return
-        db.exec(`pragma page_size = ${SQLITE_PAGE_SIZE}`)
-        db.exec('vacuum')
-      } catch {
-        // another connection: keep the default page size
-      } finally {
-        db.exec(`pragma busy_timeout = ${Math.floor(this.options.busyTimeout ?? 5000)}`)
-        if (wal) db.exec('pragma journal_mode = wal')
       }
     })
   }

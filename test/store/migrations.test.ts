@@ -1,13 +1,18 @@
 // Every migration keeps the rows already there: a database at the previous version, with records in
 // it, is migrated by openStore and reads back the same, on every database (and on PostgreSQL's daily
-// partitions).
+// partitions). Several processes that open one new database at once all open it, and it is migrated
+// once.
 import assert from 'node:assert/strict'
-import { describe, it } from 'node:test'
-import { Migrator } from 'kysely'
+import type { ChildProcessWithoutNullStreams } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { Migrator, sql } from 'kysely'
 import { MIGRATION_TABLE, migrations } from '../../src/store/migrations.js'
 import { Store, openStore, type StoreOptions } from '../../src/store/store.js'
 import { toRow } from '../../src/store/rows.js'
 import type { RecordFilter } from '../../src/store/filters.js'
+import { runNode, type Exit } from '../helpers/child.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeErrorRecord, makeRecord } from '../fixtures/records.js'
 
@@ -81,6 +86,106 @@ for (const { dialect, options } of cases) {
         await store?.close()
         await database.drop()
       }
+    })
+  })
+}
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const CHILD = fileURLToPath(new URL('./migrate-child.ts', import.meta.url))
+/** Processes that open each new database together; new databases per backend (each round one). */
+const PROCESSES = 4
+const ROUNDS = { sqlite: 15, postgres: 4, mysql: 4 }
+
+interface Opener { child: ChildProcessWithoutNullStreams, lines: AsyncIterator<string>, exit: Promise<Exit> }
+interface Answer { applied?: string[], error?: string }
+
+/** The child's next line; a child that exited fails the test with its stderr. */
+async function answer (o: Opener): Promise<string> {
+  const { value, done } = await o.lines.next()
+  if (done) throw new Error(`a child exited: ${JSON.stringify(await o.exit)}`)
+  return value
+}
+
+let starting: Promise<Opener[]> | null = null
+/** The child processes (migrate-child.ts), started once for every backend's suite, each once it is ready. */
+function openers (): Promise<Opener[]> {
+  return (starting ??= Promise.all(Array.from({ length: PROCESSES }, async () => {
+    let child!: ChildProcessWithoutNullStreams
+    const exit = runNode(['--import', 'tsx', CHILD], ROOT, {}, (c) => { child = c })
+    const opener = { child, lines: createInterface({ input: child.stdout })[Symbol.asyncIterator](), exit }
+    assert.equal(await answer(opener), 'ready')
+    return opener
+  })))
+}
+after(async () => {
+  if (!starting) return
+  const started = await starting
+  for (const o of started) o.child.stdin.end()
+  for (const exit of await Promise.all(started.map((o) => o.exit))) assert.deepEqual([exit.code, exit.signal, exit.stderr], [0, null, ''])
+})
+
+/** The schema the migrations made and the migrations recorded: what must not depend on which process migrated. */
+async function schemaOf (store: Store): Promise<unknown> {
+  const rows = async (query: ReturnType<typeof sql>) => (await query.execute(store.db)).rows
+  const migrated = await rows(sql`select name from ${sql.table(MIGRATION_TABLE)} order by name`)
+  switch (store.dialect) {
+    case 'sqlite':
+      return { migrated, objects: await rows(sql`select type, name, tbl_name, sql from sqlite_master order by type, name`), pageSize: await rows(sql`pragma page_size`) }
+    case 'postgres':
+      return {
+        migrated,
+        columns: await rows(sql`select table_name, column_name, data_type, is_nullable, column_default from information_schema.columns where table_schema = current_schema() order by table_name, ordinal_position`),
+        indexes: await rows(sql`select tablename, indexname, indexdef from pg_indexes where schemaname = current_schema() order by tablename, indexname`),
+      }
+    case 'mysql':
+      return {
+        migrated,
+        columns: await rows(sql`select table_name, column_name, column_type, is_nullable from information_schema.columns where table_schema = database() order by table_name, ordinal_position`),
+        indexes: await rows(sql`select table_name, index_name, non_unique, seq_in_index, column_name from information_schema.statistics where table_schema = database() order by table_name, index_name, seq_in_index`),
+      }
+  }
+}
+
+// A service scaled to several workers on one host: they all start together, and each opens the same
+// new database. On SQLite one process in three failed with "index … already exists" (issue #14).
+for (const dialect of DIALECTS) {
+  const made = await createTestDatabase(dialect)
+  describe(`${PROCESSES} processes opening one new ${dialect} database at once`, { skip: typeof made === 'string' ? made : false }, () => {
+    let reference: unknown
+    before(async () => {
+      const alone = await openStore((made as TestDatabase).url)
+      reference = await schemaOf(alone)
+      await alone.close()
+      await (made as TestDatabase).drop()
+    })
+
+    it('all open it, and each migration is applied once, by one of them', async () => {
+      const children = await openers()
+      const names = Object.keys(migrations(dialect))
+      const failures: string[] = []
+      for (let round = 0; round < ROUNDS[dialect]; round++) {
+        const database = await createTestDatabase(dialect) as TestDatabase
+        try {
+          // Every child waits on its stdin: one write each releases them together.
+          for (const o of children) o.child.stdin.write(`${database.url}\n`)
+          const answers = (await Promise.all(children.map(answer))).map((line) => JSON.parse(line) as Answer)
+          const errors = answers.flatMap((a) => a.error ?? [])
+          if (errors.length) {
+            failures.push(`round ${round}: ${errors.join('; ')}`)
+            continue
+          }
+          assert.deepEqual(answers.flatMap((a) => a.applied ?? []).sort(), names, `round ${round}: the migrations applied`)
+          const store = await openStore(database.url, { migrate: false })
+          try {
+            assert.deepEqual(await schemaOf(store), reference, `round ${round}: the schema`)
+          } finally {
+            await store.close()
+          }
+        } finally {
+          await database.drop()
+        }
+      }
+      assert.deepEqual(failures, [], `${failures.length} of ${ROUNDS[dialect]} rounds had a process that failed to open the database`)
     })
   })
 }
