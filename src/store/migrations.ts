@@ -151,7 +151,7 @@ export async function migrate (db: Kysely<any>, dialect: Dialect, options: Schem
   if (result.error) {
     const failed = result.results?.find((r) => r.status === 'Error')?.migrationName
     const why = (result.error as Error)?.message ?? String(result.error)
-    throw new MigrationError(failed ? `migration ${failed} failed: ${why}` : `migrating failed: ${why}`, { cause: result.error })
+    throw new MigrationError(failed ? `migration ${failed} failed: ${why}` : `migrating failed: ${why}`, result.error)
   }
   return result
 }

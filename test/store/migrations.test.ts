@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { Migrator, sql } from 'kysely'
+import { openSqlite } from '../../src/store/drivers.js'
 import { MIGRATION_TABLE, migrations } from '../../src/store/migrations.js'
 import { Store, openStore, type StoreOptions } from '../../src/store/store.js'
 import { toRow } from '../../src/store/rows.js'
@@ -189,3 +190,25 @@ for (const dialect of DIALECTS) {
     })
   })
 }
+
+describe('a migration that fails', () => {
+  it('is a MigrationError naming the migration, whose cause is the database\'s own error', async () => {
+    const db = await createTestDatabase('sqlite')
+    if (typeof db === 'string') throw new Error(db)
+    try {
+      // A table of that name already there, made by something else: the first migration cannot create it.
+      const other = openSqlite(db.url.replace(/^sqlite:/, ''), 1000)
+      other.exec('create table outgoing_request_logs (something_else text)')
+      other.close()
+      await assert.rejects(openStore(db.url), (err: Error & { code?: string, cause?: Error }) => {
+        assert.equal(err.name, 'MigrationError')
+        assert.equal(err.code, 'LOR_ERR_MIGRATION')
+        assert.match(err.message, /^migration 0001_records_and_config failed: no such column/)
+        assert.ok(err.cause instanceof Error && err.message.endsWith(err.cause.message), `the cause is the database's own error: ${String(err.cause)}`)
+        return true
+      })
+    } finally {
+      await db.drop()
+    }
+  })
+})
