@@ -133,6 +133,21 @@ describe('encodeExchange / decodeExchange', () => {
     assert.equal((got.response!.headers as string[])[2], 'X-Namé')
   })
 
+  it('strings around the length below which ASCII is written in JS, with non-ASCII first, last, or not at all', () => {
+    const values: string[] = []
+    for (const n of [0, 1, 63, 64, 65, 200]) {
+      const ascii = 'v'.repeat(n)
+      values.push(ascii, `é${ascii.slice(1)}`, `${ascii.slice(1)}é`, `${ascii.slice(2)}😀`)
+    }
+    const ex = new Exchange('fetch', 'GET', `http://127.0.0.1:1/${values[7]}`, null, null, null)
+    const pairs = values.flatMap((v, i) => [`x-h${i}`, v])
+    ex.requestHeaders = () => pairs
+    ex.closeNote = values[11]!
+    ex.durationMs = 1
+    const got = assertRoundTrip(ex)
+    assert.deepEqual(got.requestHeaders, pairs, 'every value, byte for byte')
+  })
+
   it('fetch: string pairs, an AbortError (a DOMException), no response, no bodies, no ids', () => {
     const ex = new Exchange('fetch', 'GET', 'http://127.0.0.1:1/never', null, null, null)
     ex.requestHeaders = () => ['host', '127.0.0.1:1', 'accept', '*/*', 'x-multi', 'a', 'x-multi', 'b', 'set-cookie', 'c=1']
@@ -238,8 +253,10 @@ describe('encodeExchange / decodeExchange', () => {
   })
 
   it('exchanges whose frames run past the end of a small ring come out whole, bodies of strings and bytes alike', () => {
-    const { writer, reader } = ring(8 * 1024)
+    const { writer, reader } = ring(16 * 1024)
     let wrapped = 0
+    // The reader stays one exchange behind: an empty ring would take every frame at 0 (ring.ts).
+    const waiting: RawExchange[] = []
     for (let i = 0; i < 200; i++) {
       const ex = new Exchange('http', 'POST', `http://h.test/${i}`, null, null, null)
       ex.id = `id-${i}`
@@ -252,16 +269,19 @@ describe('encodeExchange / decodeExchange', () => {
       res.pushShared(Buffer.from(JSON.stringify({ i, pad: 'p'.repeat((i * 37) % 3000) })))
       ex.responseBody = res
       ex.durationMs = i
-      assert.ok(encodeExchange(ex, writer), `exchange ${i} fits in the emptied ring`)
+      assert.ok(encodeExchange(ex, writer), `exchange ${i} fits beside the one before`)
       if (writer.wraps) wrapped++
       writer.commit()
+      waiting.push(ex.snapshot(`id-${i}`, null))
+      if (i === 0) continue
       const out: RawExchange[] = []
-      reader.take((bytes, start, end) => out.push(decodeExchange(bytes, start, end, decisionOf(POLICY))))
+      reader.take((bytes, start, end) => out.push(decodeExchange(bytes, start, end, decisionOf(POLICY))), 1)
       reader.release()
       assert.equal(out.length, 1)
-      const want = ex.snapshot(`id-${i}`, null)
-      assert.ok(bytesOf(out[0]!.requestBody!).equals(bytesOf(want.requestBody!)), `request body ${i}`)
-      assert.ok(bytesOf(out[0]!.responseBody!).equals(bytesOf(want.responseBody!)), `response body ${i}`)
+      const want = waiting.shift()!
+      assert.equal(out[0]!.id, want.id)
+      assert.ok(bytesOf(out[0]!.requestBody!).equals(bytesOf(want.requestBody!)), `request body of ${want.id}`)
+      assert.ok(bytesOf(out[0]!.responseBody!).equals(bytesOf(want.responseBody!)), `response body of ${want.id}`)
       assert.deepEqual(out[0]!.requestHeaders, want.requestHeaders)
     }
     assert.ok(wrapped > 5, `frames ran past the end (${wrapped})`)

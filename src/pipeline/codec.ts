@@ -23,6 +23,8 @@ const HAS_RESPONSE = 1
 const HAS_ERROR = 2
 const enum HeaderKind { NONE, BLOCK, PAIRS }
 const enum Item { TEXT, BYTES }
+/** Strings up to this long are written by a loop in JS when they are ASCII. */
+const SHORT = 64
 
 /** Where the head of a frame is written before it is copied into the ring, grown when a head needs more. */
 class Scratch {
@@ -56,9 +58,21 @@ class Scratch {
   str (s: string | null | undefined): void {
     if (s === null || s === undefined) return this.u32(NULL)
     this.ensure(4 + s.length * 3)
-    const n = this.buf.write(s, this.pos + 4, 'utf8')
-    this.buf.writeUInt32LE(n, this.pos)
-    this.pos += 4 + n
+    const buf = this.buf
+    const at = this.pos + 4
+    let n = 0
+    // Most strings here are short ASCII (a method, a header's name or value): a loop in JS costs a
+    // tenth of a call into Buffer#write, which crosses into C++ (about 0.1 µs each, 20 a frame).
+    if (s.length <= SHORT) {
+      for (; n < s.length; n++) {
+        const c = s.charCodeAt(n)
+        if (c > 0x7f) break
+        buf[at + n] = c
+      }
+    }
+    if (n < s.length) n = buf.write(s, at, 'utf8')
+    buf.writeUInt32LE(n, this.pos)
+    this.pos = at + n
   }
 
   bytes (b: Uint8Array): void {
@@ -93,31 +107,38 @@ function headers (s: Scratch, raw: RawHeaders | null | undefined): void {
   const countAt = s.pos
   s.u32(0)
   let count = 0
-  const item = (v: unknown): void => {
-    count++
-    if (v instanceof Uint8Array) {
-      s.u8(Item.BYTES)
-      s.bytes(v)
-    } else {
-      s.u8(Item.TEXT)
-      s.str(typeof v === 'string' ? v : String(v))
-    }
-  }
   if (Array.isArray(raw)) {
-    for (let i = 0; i < raw.length; i++) item(raw[i])
+    for (let i = 0; i < raw.length; i++) item(s, raw[i])
+    count = raw.length
   } else {
     for (const name of Object.keys(raw)) {
       const value = (raw as Record<string, unknown>)[name]
       if (value === undefined || value === null) continue
       if (Array.isArray(value)) {
-        for (const v of value) { item(name); item(v) }
+        for (const v of value) {
+          item(s, name)
+          item(s, v)
+          count += 2
+        }
       } else {
-        item(name)
-        item(value)
+        item(s, name)
+        item(s, value)
+        count += 2
       }
     }
   }
+  // `ensure` may have moved the scratch to a bigger buffer meanwhile: write through `s`.
   s.buf.writeUInt32LE(count, countAt)
+}
+
+function item (s: Scratch, v: unknown): void {
+  if (v instanceof Uint8Array) {
+    s.u8(Item.BYTES)
+    s.bytes(v)
+  } else {
+    s.u8(Item.TEXT)
+    s.str(typeof v === 'string' ? v : String(v))
+  }
 }
 
 function bodyHead (s: Scratch, c: BodyCollector | null): void {
