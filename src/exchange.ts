@@ -40,6 +40,8 @@ export class Exchange {
   done = false
   /** the response body's size when the sweeper last looked (recorder.ts), -1 before it has */
   sweptSize = -1
+  /** where it is among the exchanges in flight (recorder/open.ts), -1 when it is not there */
+  openSlot = -1
   chainId: string | null = null
   /** assigned when first needed (a redirect chain), else when the exchange is snapshotted */
   id: string | null = null

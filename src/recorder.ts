@@ -22,6 +22,7 @@ import type { PipelineSettings } from './pipeline/pipeline.js'
 import { Slot } from './pipeline/shared.js'
 import type { Client, Context, OutgoingRequestRecord } from './record.js'
 import { createFilter } from './recorder/filter.js'
+import { OpenExchanges } from './recorder/open.js'
 import { Sweeper } from './recorder/sweeper.js'
 import { RedirectChains } from './redirects.js'
 import { onStopSignals } from './signals.js'
@@ -77,7 +78,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private readonly sinks: Sink[] = []
   private readonly patches = new PatchRegistry()
   private readonly interceptors: Interceptor[] = []
-  private readonly open = new Set<Exchange>()
+  private readonly open = new OpenExchanges()
   private readonly chains = new RedirectChains()
   private readonly sweeper: Sweeper
   private readonly policy: Policy
@@ -206,7 +207,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     for (const interceptor of this.interceptors.splice(0)) interceptor.dispose()
     this.patches.restore()
     this.sweeper.stop()
-    for (const ex of [...this.open]) {
+    for (const ex of this.open.all()) {
       ex.closeNote = 'the recorder closed before the exchange ended'
       this.finish(ex, ex.responseBody?.size ? 'incomplete' : 'not-consumed')
     }

@@ -5,12 +5,13 @@
  */
 import type { BodyState, Exchange } from '../exchange.js'
 import type { Client } from '../record.js'
+import type { OpenExchanges } from './open.js'
 
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null
 
   constructor (
-    private readonly open: ReadonlySet<Exchange>,
+    private readonly open: OpenExchanges,
     private readonly timeoutMs: number,
     private readonly finish: (ex: Exchange, state: BodyState) => void,
   ) {}
@@ -30,7 +31,7 @@ export class Sweeper {
 
   private sweep (): void {
     let watching = 0
-    for (const ex of this.open) {
+    for (const ex of this.open.all()) {
       if (!ex.response) continue
       watching++
       const size = ex.responseBody?.size ?? 0
