@@ -14,7 +14,9 @@
 // Rounds interleave the subjects; tables give medians of rounds (min–max where it helps).
 // Knobs: --rounds N (3), --measure loop,overload, --backends sqlite,postgres,mysql, --feeds http,synthetic,
 // --rate N (5000), --seconds N (10), --overload-rate N (50000), --overload-seconds N (8),
-// --slow-bytes N (8000000: the throttled link's bytes/s), --upstreams N (2), --write.
+// --slow-bytes N (8000000: the throttled link's bytes/s), --upstreams N (2), --cases KEY,… (the overload
+// cases to run, e.g. sqlite-locked,postgres-slow; default all), --options JSON (install() options for
+// every subject, to find where memory goes: --options '{"ringBytes":1048576}'), --write.
 import { execFile, execFileSync, fork } from 'node:child_process'
 import { once } from 'node:events'
 import os from 'node:os'
@@ -39,6 +41,8 @@ const { values: args } = parseArgs({
     'overload-seconds': { type: 'string', default: '8' },
     'slow-bytes': { type: 'string', default: '8000000' },
     upstreams: { type: 'string', default: '2' },
+    cases: { type: 'string', default: '' },
+    options: { type: 'string', default: '' },
     write: { type: 'boolean', default: false },
   },
 })
@@ -51,6 +55,8 @@ const SECONDS = Number(args.seconds)
 const OVERLOAD_RATE = Number(args['overload-rate'])
 const OVERLOAD_SECONDS = Number(args['overload-seconds'])
 const SLOW_BYTES = Number(args['slow-bytes'])
+const CASES = args.cases ? args.cases.split(',') : null
+const OPTIONS = args.options ? JSON.parse(args.options) : undefined
 const TARGET_P99 = 5
 const TARGET_RSS = 200
 const NAMES = { sqlite: 'SQLite', postgres: 'PostgreSQL', mysql: 'MariaDB' }
@@ -126,7 +132,7 @@ for (let i = 0; i < Number(args.upstreams); i++) {
 async function child (label, config, { kill = false } = {}) {
   phase = label
   const started = performance.now()
-  const proc = fork(here('./subject.mjs'), [JSON.stringify({ origins, ...config })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] })
+  const proc = fork(here('./subject.mjs'), [JSON.stringify({ origins, options: OPTIONS, ...config })], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] })
   let result
   proc.on('message', (m) => {
     result = m
@@ -136,7 +142,9 @@ async function child (label, config, { kill = false } = {}) {
   if (!result || result.error || (code !== 0 && !kill)) throw new Error(`${label}: exited with ${code}${result?.error ? `: ${result.error}` : ''}`)
   if (result.errors?.count) console.error(`${label}: onError said (${result.errors.count}×) ${result.errors.first.join(' | ')}`)
   if (result.failed) console.error(`${label}: ${result.failed} requests failed: ${result.failures.join(' | ')}`)
-  console.error(`${label}: ${((performance.now() - started) / 1000).toFixed(0)} s, load ${load()}`)
+  const m = result.memory
+  const where = m ? `; peak RSS ${mb(result.peakRss).toFixed(0)} MB, at end ${Object.entries(m).map(([k, v]) => `${k} ${mb(v).toFixed(0)}`).join(', ')}` : ''
+  console.error(`${label}: ${((performance.now() - started) / 1000).toFixed(0)} s, load ${load()}${result.stats ? `, mode ${result.stats.mode}` : ""}${where}`)
   return result
 }
 
@@ -260,6 +268,7 @@ try {
         },
       })
     }
+    if (CASES) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => CASES.includes(s.key)))
     const runs = {}
     for (let round = 0; round < ROUNDS; round++) {
       for (const feed of FEEDS) {
