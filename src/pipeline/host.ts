@@ -9,6 +9,10 @@
  *   closeTimeout, until the pipeline has written what the ring holds.
  * - When the thread cannot start, or dies, the same pipeline runs here instead ('inline'): the ring
  *   is read on this thread, at the end of each turn of the event loop. `stats().mode` says which.
+ * - Memory is bounded by construction (docs/operations.md#memory): the ring (`ringBytes`), the
+ *   writer's queue (`writer.maxQueueBytes`), one batch in the making (protocol.ts BATCH_BYTES) and a
+ *   few batches of records on their way here. The thread's heap limits derive from those bounds
+ *   (limits.ts); inline, the same bounds hold on this thread: one batch is built at a time.
  */
 import type { Worker } from 'node:worker_threads'
 import { PipelineError, QueueFullError, reviveError } from '../errors.js'
@@ -16,9 +20,11 @@ import type { Exchange } from '../exchange.js'
 import type { OutgoingRequestRecord } from '../record.js'
 import { OverflowNotice } from '../overflow.js'
 import { ourModule, spawnThread } from '../threads.js'
+import { writerSettings } from '../writer/options.js'
 import { encodeExchange } from './codec.js'
+import { pipelineLimits } from './limits.js'
 import { Pipeline, type PipelineSettings } from './pipeline.js'
-import { publishStats, readStats, takeFrames, type FromThread, type PipelineStats, type ThreadData, type ToThread } from './protocol.js'
+import { pipelineMemory, publishStats, readStats, takeFrames, type FromThread, type PipelineMemory, type PipelineStats, type ThreadData, type ToThread } from './protocol.js'
 import { RingReader, RingWriter } from './ring.js'
 import { allocateShared, setSwitches, Slot, type SharedBlocks } from './shared.js'
 
@@ -69,6 +75,8 @@ export class PipelineHost {
   private worker: Worker | null = null
   private local: { pipeline: Pipeline, reader: RingReader } | null = null
   private scheduled: NodeJS.Immediate | null = null
+  /** inline: the batch being built; the next is taken once it is */
+  private building: Promise<void> | null = null
   /** frames committed, frames at the last settle */
   private committed = 0
   private settledAt = 0
@@ -153,10 +161,23 @@ export class PipelineHost {
     return await answer as number
   }
 
+  /** Where the pipeline's memory is, in the isolate it runs in (the thread's, or this one inline): for tests and benchmarks. */
+  async memory (): Promise<PipelineMemory | null> {
+    if (this.local) return pipelineMemory(this.local.pipeline)
+    if (!this.worker) return null
+    const seq = ++this.seq
+    const answer = new Promise<unknown>((resolve) => this.waiting.set(seq, resolve))
+    // Answered even when nothing else keeps the process alive (unref'd again once answered).
+    if (this.waiting.size === 1) this.worker.ref()
+    this.worker.postMessage({ type: 'memory', seq } satisfies ToThread)
+    return await answer as PipelineMemory | null
+  }
+
   private async call (type: 'flush' | 'settle' | 'close'): Promise<void> {
     if (this.local) {
-      this.buildHere()
-      const p = this.local.pipeline
+      // Everything committed before the call, in batches: the ring bounds them.
+      const { reader, pipeline: p } = this.local
+      while (takeFrames(reader, p, Infinity, (err) => this.o.onError(err))) { /* the next batch */ }
       await (type === 'flush' ? p.flush() : type === 'settle' ? p.settle('the process ended') : p.close())
       return
     }
@@ -181,16 +202,26 @@ export class PipelineHost {
   private startThread (): void {
     let worker: Worker
     try {
-      worker = spawnThread(ENTRY, { settings: this.o.settings, shared: this.shared, closeTimeout: this.o.closeTimeout } satisfies ThreadData)
+      const { settings, ringBytes } = this.o
+      const limits = pipelineLimits({
+        ringBytes,
+        maxContentLength: settings.policy.maxContentLength,
+        queueBytes: settings.database && writerSettings(settings.database.writer).maxQueueBytes,
+      })
+      worker = spawnThread(ENTRY, { settings, shared: this.shared, closeTimeout: this.o.closeTimeout } satisfies ThreadData, limits)
     } catch (err) {
       this.runHere(err, false)
       return
     }
     this.worker = worker
     worker.on('message', (m: FromThread) => {
-      if (m.type === 'records') this.o.onRecords(m.records)
+      if (m.type === 'records') {
+        Atomics.sub(this.control, Slot.RECORDS_OUT, 1)
+        this.o.onRecords(m.records)
+      }
       else if (m.type === 'error') this.o.onError(reviveError(m.error))
       else if (m.type === 'cpu') this.answered(m.seq, m.micros)
+      else if (m.type === 'memory') this.answered(m.seq, m.memory)
       else this.answered(m.seq, undefined)
     })
     worker.on('error', (err) => this.threadGone(err))
@@ -208,7 +239,10 @@ export class PipelineHost {
   /** Runs the pipeline on this thread, from where the ring was last read. */
   private runHere (why: unknown, started = true): void {
     this.mode = 'inline'
-    const pipeline = new Pipeline(this.o.settings, {
+    const db = this.o.settings.database
+    // Taking over from the thread: the store goes on a thread of its own, as with pipeline: 'inline'.
+    const settings = why !== null && db ? { ...this.o.settings, database: { ...db, storeThread: true } } : this.o.settings
+    const pipeline = new Pipeline(settings, {
       records: (records) => this.o.onRecords(records),
       error: (err) => this.o.onError(err),
       switches: (config) => setSwitches(this.control, config.saveBody, config.maxContentLength),
@@ -216,21 +250,33 @@ export class PipelineHost {
     const reader = new RingReader(this.control, this.shared.ring)
     this.local = { pipeline, reader }
     if (why !== null) {
-      // What the thread had taken out of the ring and not built is gone with it: counted, and said.
-      this.base = readStats(this.statsView)
-      const lost = this.committed - this.base.built - this.base.buildFailed - this.base.unbuilt - reader.count()
+      // What the thread had taken out of the ring and not built is gone with it, and so is its
+      // writer's queue: counted, and said.
+      const base = this.base = readStats(this.statsView)
+      const lost = this.committed - base.built - base.buildFailed - base.unbuilt - reader.count()
       this.lost += Math.max(0, lost)
+      const queued = base.queued
+      base.writeDropped += queued
+      base.queued = 0
       this.o.onError(new PipelineError(`the pipeline thread ${started ? 'failed' : 'could not start'} (${(why as Error)?.message ?? why}): records are built on the app's thread from now on (stats().mode is 'inline')` +
-        (lost > 0 ? `; ${lost} exchange(s) it was building are lost (counted in stats().dropped)` : ''), why))
+        (lost > 0 ? `; ${lost} exchange(s) it was building are lost` : '') +
+        (queued > 0 ? `; ${queued} record(s) its queue held are lost` : '') +
+        (lost > 0 || queued > 0 ? ' (counted in stats().dropped)' : ''), why))
     }
     if (this.ring.used > 0) this.scheduled ??= setImmediate(this.buildHere)
   }
 
+  /** Inline: builds one batch, and the next once it is built, while the ring holds frames. */
   private readonly buildHere = (): void => {
     this.scheduled = null
     const local = this.local
-    if (!local) return
-    takeFrames(local.reader, local.pipeline, Infinity, (err) => this.o.onError(err))
+    if (!local || this.building) return
+    const built = takeFrames(local.reader, local.pipeline, Infinity, (err) => this.o.onError(err))
+    if (!built) return
+    this.building = built.finally(() => {
+      this.building = null
+      if (this.local?.reader.available && !this.scheduled) this.scheduled = setImmediate(this.buildHere)
+    })
   }
 
   /** A process that ends by itself writes what it recorded first (at most closeTimeout). */

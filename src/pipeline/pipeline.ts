@@ -99,7 +99,7 @@ export class Pipeline {
   take (batch: RawExchange[]): Promise<void> {
     for (const ex of batch) if (ex.id === '') ex.id = uuidv7(ex.startedAt)
     this.chain = this.chain
-      .then(() => buildAll(this.worthBuilding(batch), this.settings.policy, this.masker))
+      .then(() => buildAll(batch, this.settings.policy, this.masker))
       .then(({ records, errors }) => {
         this.counts.built += records.length
         this.counts.buildFailed += errors.length
@@ -114,23 +114,16 @@ export class Pipeline {
 
   /**
    * Under overload, when the database is the only taker and its queue is full, a record would be
-   * built only to be dropped: those are dropped (and counted) unbuilt, which spares the work and
-   * the garbage when the pipeline can least afford them.
+   * decoded and built only to be dropped: such an exchange is counted dropped here instead (the
+   * writer's drop), and takeFrames leaves it undecoded, which spares the work and the garbage when
+   * the pipeline can least afford them. True when it was dropped.
    */
-  private worthBuilding (batch: RawExchange[]): RawExchange[] {
+  dropUnbuilt (): boolean {
     const db = this.database
-    if (!db || this.wantRecords() || !db.full()) return batch
-    let kept = 0
-    for (const ex of batch) {
-      if (db.full()) {
-        db.drop()
-        this.counts.unbuilt++
-      } else {
-        batch[kept++] = ex
-      }
-    }
-    batch.length = kept
-    return batch
+    if (!db || !db.full() || this.wantRecords()) return false
+    db.drop()
+    this.counts.unbuilt++
+    return true
   }
 
   /** Resolves once everything taken so far is built and written (or given up by the writer). */
@@ -149,6 +142,11 @@ export class Pipeline {
     this.stopPrune?.()
     await this.chain
     await this.database?.close()
+  }
+
+  /** The writer queue's bound in bytes; null without a database. */
+  get maxQueueBytes (): number | null {
+    return this.database?.maxQueueBytes ?? null
   }
 
   writerStats (): WriterStats | null {

@@ -2,6 +2,7 @@
  * What the app's thread and the pipeline thread say to each other, and the helpers both modes share
  * (the thread, and 'inline' on the app's thread): taking frames into the pipeline, and its counters.
  */
+import { getHeapStatistics } from 'node:v8'
 import type { RawExchange } from '../exchange.js'
 import type { PlainError } from '../errors.js'
 import type { OutgoingRequestRecord } from '../record.js'
@@ -23,27 +24,60 @@ export type ToThread =
   | { type: 'settle', seq: number }
   | { type: 'close', seq: number }
   | { type: 'cpu', seq: number }
+  | { type: 'memory', seq: number }
 
 export type FromThread =
   | { type: 'records', records: OutgoingRequestRecord[] }
   | { type: 'error', error: PlainError }
   | { type: 'done', seq: number }
   | { type: 'cpu', seq: number, micros: number }
+  | { type: 'memory', seq: number, memory: PipelineMemory }
+
+/** Where the pipeline's memory is, against its bounds (limits.ts): for tests and benchmarks. */
+export interface PipelineMemory {
+  /** the heap of the isolate the pipeline runs in (the thread's, or the app's inline), in bytes */
+  heapUsed: number
+  /** that isolate's heap limit, in bytes */
+  heapLimit: number
+  /** what the writer's queue holds, counted as its bound counts it, and that bound; 0 and null without a database */
+  queuedBytes: number
+  maxQueueBytes: number | null
+}
+
+/** The pipeline's memory, read in the isolate it runs in. */
+export function pipelineMemory (pipeline: Pipeline): PipelineMemory {
+  const h = getHeapStatistics()
+  const w = pipeline.writerStats()
+  return { heapUsed: h.used_heap_size, heapLimit: h.heap_size_limit, queuedBytes: w?.queuedBytes ?? 0, maxQueueBytes: pipeline.maxQueueBytes }
+}
 
 /**
- * Decodes up to `max` committed frames, gives their space back to the ring, and hands them to the
- * pipeline; returns that batch's build, or null when the ring was empty.
+ * Frame bytes decoded at a time (a batch is at least one frame): what a batch makes while it is built
+ * (decoded strings, masked copies, records, their JSON) is a few times its frames, and this keeps it
+ * within a few MiB whatever the frames' size, under the pipeline's heap limit (limits.ts).
+ */
+export const BATCH_BYTES = 1024 * 1024
+
+/**
+ * Decodes up to `max` committed frames (and at most about BATCH_BYTES of them), gives their space back
+ * to the ring, and hands them to the pipeline; returns that batch's build, or null when the ring was
+ * empty. A frame whose record only a full database queue would take is dropped undecoded (counted).
  */
 export function takeFrames (reader: RingReader, pipeline: Pipeline, max: number, onError: (err: Error) => void): Promise<void> | null {
   const batch: RawExchange[] = []
-  const n = reader.take((bytes, start, end) => {
+  let n = 0
+  let bytes = 0
+  const each = (buf: Buffer, start: number, end: number): void => {
+    bytes += end - start
+    if (pipeline.dropUnbuilt()) return
     try {
-      batch.push(decodeExchange(bytes, start, end, pipeline.decisionOf))
+      batch.push(decodeExchange(buf, start, end, pipeline.decisionOf))
     } catch (err) {
       pipeline.counts.buildFailed++
       onError(new Error(`could not read an exchange out of the ring: ${(err as Error)?.message ?? err}`))
     }
-  }, max)
+  }
+  while (n < max && bytes < BATCH_BYTES && reader.take(each, 1) === 1) n++
   reader.release()
   if (n === 0) return null
   return pipeline.take(batch)

@@ -31,6 +31,8 @@ export const enum Slot {
   RESTART,
   /** the value of WRITTEN at which the writer went back to 0 */
   RESTART_AT,
+  /** batches of records the pipeline thread has posted to the app's thread and that have not reached it yet */
+  RECORDS_OUT,
   COUNT,
 }
 

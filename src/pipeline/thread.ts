@@ -9,7 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { plainError } from '../errors.js'
 import { Pipeline } from './pipeline.js'
-import { publishStats, takeFrames, type FromThread, type ThreadData, type ToThread } from './protocol.js'
+import { pipelineMemory, publishStats, takeFrames, type FromThread, type ThreadData, type ToThread } from './protocol.js'
 import { RingReader } from './ring.js'
 import { setSwitches, Slot } from './shared.js'
 import { threadCpuMicros } from './cpu.js'
@@ -21,6 +21,12 @@ const POLL_MS = 2
 const IDLE_AFTER = 10
 /** Frames built at a time: the ring, not this thread's heap, holds what waits. */
 const BATCH = 512
+/**
+ * Batches of records posted to the app's thread and not taken there, at most: past it, no frame is
+ * taken until the app's thread takes them, and what waits, waits in the ring. A message queue has no
+ * bound of its own, and an app too busy to take them would have grown by every batch.
+ */
+const RECORDS_OUT = 4
 
 const { settings, shared, closeTimeout } = workerData as ThreadData
 // Before anything starts: the SQLite store thread, started from here, inherits it.
@@ -34,7 +40,11 @@ const post = (m: FromThread): void => parentPort!.postMessage(m)
 
 const pipeline = new Pipeline(settings, {
   // The counters first: a listener that reads stats() on a record sees it counted.
-  records: (records) => { publish(); post({ type: 'records', records }) },
+  records: (records) => {
+    publish()
+    Atomics.add(control, Slot.RECORDS_OUT, 1)
+    post({ type: 'records', records })
+  },
   error: (err) => post({ type: 'error', error: plainError(err) }),
   switches: (config) => setSwitches(control, config.saveBody, config.maxContentLength),
 }, () => Atomics.load(control, Slot.WANT_RECORDS) === 1)
@@ -56,6 +66,10 @@ async function loop (): Promise<void> {
   let empty = 0
   for (;;) {
     if (Atomics.load(control, Slot.EXIT) === 1) return atExit()
+    if (Atomics.load(control, Slot.RECORDS_OUT) >= RECORDS_OUT) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+      continue
+    }
     const built = take(BATCH)
     if (built) {
       empty = 0
@@ -100,6 +114,7 @@ async function atExit (): Promise<void> {
 
 parentPort!.on('message', (m: ToThread) => {
   if (m.type === 'cpu') return post({ type: 'cpu', seq: m.seq, micros: threadCpuMicros() })
+  if (m.type === 'memory') return post({ type: 'memory', seq: m.seq, memory: pipelineMemory(pipeline) })
   work = work.then(async () => {
     try {
       while (take(Infinity)) { /* everything committed before the call */ }

@@ -84,6 +84,8 @@ export interface WriterStats {
 }
 
 export interface DatabaseSink extends Sink {
+  /** the queue's bound in bytes (`maxQueueBytes`, its default applied) */
+  readonly maxQueueBytes: number
   /** Whether a record written now would be dropped (the queue is full, or the sink closed): then the pipeline need not build it. */
   full (): boolean
   /** Counts one record dropped for a full queue, without it (said once per episode, as write() does). */
@@ -199,6 +201,7 @@ export function createDatabaseSink (options: DatabaseSinkOptions): DatabaseSink 
 
   return {
     name: 'database',
+    maxQueueBytes: settings.maxQueueBytes,
     write (record: OutgoingRequestRecord) {
       if (writer.closed) {
         counts.dropped++

@@ -4,6 +4,9 @@
  */
 import { InvalidOptionError } from '../errors.js'
 
+/** `writer.maxQueueBytes` when none is given: 16 MiB (docs/operations.md#memory). */
+export const DEFAULT_MAX_QUEUE_BYTES = 16 * 1024 * 1024
+
 /** `writer.closeTimeout` when none is given, in ms. */
 export const DEFAULT_CLOSE_TIMEOUT = 10_000
 
@@ -14,7 +17,12 @@ export interface WriterOptions {
   flushInterval?: number
   /** most records waiting; default 10000 */
   maxQueue?: number
-  /** most memory the waiting records' JSON may take, counted as two bytes per character (V8's worst case); default 32 MiB */
+  /**
+   * most heap the waiting records may take, in bytes, counted as V8 holds them (writer/queue.ts
+   * `memory()`: the JSON and the row's other strings at one byte per character when ASCII, two
+   * otherwise, plus about 512 bytes a row); default 16 MiB (about 4700 records of 3 KB). The pipeline
+   * thread's heap limit derives from it (pipeline/limits.ts)
+   */
   maxQueueBytes?: number
   /** first delay before retrying a failed write, in ms, doubled up to `maxRetryDelay`; default 100 */
   retryDelay?: number
@@ -68,7 +76,7 @@ export function writerSettings (options: WriterOptions): WriterSettings {
   const queryTimeout = options.queryTimeout ?? Math.round(Math.min(30_000, Math.max(1000, queueFillMs(bounds) / 2)))
   return Object.freeze({
     ...bounds,
-    maxQueueBytes: options.maxQueueBytes ?? 32 * 1024 * 1024,
+    maxQueueBytes: options.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES,
     retryDelay: options.retryDelay ?? 100,
     maxRetryDelay: options.maxRetryDelay ?? 5_000,
     configCacheMs: options.configCacheMs ?? 5000,

@@ -4,10 +4,10 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { makeRecord } from '../../test/fixtures/records.js'
 import { createDatabaseSink, type DatabaseSink } from '../sinks/database.js'
 import { DEFAULT_CONFIG } from '../store/config.js'
-import type { Row } from '../store/rows.js'
+import { toRow, type Row } from '../store/rows.js'
 import type { WriterStore } from '../store/thread.js'
 import { queueFillMs, writerSettings } from './options.js'
-import { RecordQueue } from './queue.js'
+import { memory, RecordQueue, ROW_OVERHEAD } from './queue.js'
 import { StoreSlot } from './store-slot.js'
 import { timedOut, transient } from './transient.js'
 
@@ -231,20 +231,49 @@ describe('the writer\'s options', () => {
 })
 
 describe('the writer\'s queue', () => {
-  const row = (text = 'x'): Row => ({ id: String(Math.random()), record: text } as unknown as Row)
+  const row = (text = 'x'): Row => ({ id: String(Math.random()), record: text, size: Buffer.byteLength(text), url: '', path: '', host: '', context: null } as unknown as Row)
+  const O = ROW_OVERHEAD
 
-  test('is bounded in records and in bytes (two per character)', () => {
-    const q = new RecordQueue(2, 10)
+  test('is bounded in records and in bytes (a row\'s strings and its overhead)', () => {
+    const q = new RecordQueue(2, 2 * O + 10)
     assert.equal(q.push(row('abc'), false), true)
-    assert.equal(q.push(row('abcdef'), false), false, 'would pass the bytes bound')
+    assert.equal(q.push(row('abcdefgh'), false), false, 'would pass the bytes bound')
     assert.equal(q.push(row('ab'), false), true)
-    assert.deepEqual([q.length, q.bytes, q.full()], [2, 10, true])
+    assert.deepEqual([q.length, q.bytes, q.full()], [2, 2 * O + 5, true])
     q.consume(1)
-    assert.deepEqual([q.length, q.bytes, q.full()], [1, 4, false])
+    assert.deepEqual([q.length, q.bytes, q.full()], [1, O + 2, false])
+  })
+
+  test('counts a row as V8 holds it: one byte a character for ASCII, two otherwise, and its other strings', () => {
+    assert.equal(memory(row('{"a":"b"}')), O + 9)
+    assert.equal(memory(row('{"a":"é"}')), O + 18, 'not ASCII: two bytes a character')
+    const real = toRow(makeRecord())
+    const strings = real.record.length + real.url.length + real.path.length + real.host.length + real.context!.length
+    assert.equal(memory(real), O + 2 * strings, 'makeRecord\'s body has a café and a ☕')
+    const ascii = toRow(makeRecord({ response: { body: '{"items":[]}' } }))
+    assert.equal(memory(ascii), O + ascii.record.length + ascii.url.length + ascii.path.length + ascii.host.length + ascii.context!.length)
+  })
+
+  test('is full at the bytes bound once a row like the last one would not fit, so that under overload no record is built only to be refused', () => {
+    const q = new RecordQueue(100, 3 * O + 100)
+    assert.equal(q.full(), false, 'an empty queue is never full')
+    q.push(row('x'.repeat(40)), false)
+    q.push(row('x'.repeat(40)), false)
+    assert.deepEqual([q.bytes, q.full()], [2 * O + 80, true], 'room for 20 characters: a row like the last (40) would not fit, though size < maxBytes')
+    assert.equal(q.push(row('x'.repeat(40)), false), false)
+    q.consume(1)
+    assert.equal(q.full(), false)
+    assert.equal(q.push(row('x'.repeat(5 * O)), false), false, 'a row too large for the whole queue')
+    assert.equal(q.full(), false, '…says nothing about the next')
+    q.clear()
+    assert.equal(q.push(row('y'.repeat(2 * O)), false), true)
+    assert.equal(q.full(), true, 'a large row: the next like it would not fit')
+    q.clear()
+    assert.equal(q.full(), false, 'empty again')
   })
 
   test('the undecided tail: the writer takes only the decided head; decide() keeps, changes or leaves out each in order', () => {
-    const q = new RecordQueue(100, 1000)
+    const q = new RecordQueue(100, 100 * ROW_OVERHEAD)
     const a = row('a')
     q.push(a, false)
     q.push(row('b'), true)
@@ -253,7 +282,7 @@ describe('the writer\'s queue', () => {
     assert.deepEqual(q.head(10), [a])
     const changed = row('CC')
     assert.equal(q.decide((r) => r.record === 'b' ? null : changed), 1)
-    assert.deepEqual([q.decided, q.undecided, q.bytes], [2, 0, 6])
+    assert.deepEqual([q.decided, q.undecided, q.bytes], [2, 0, 2 * ROW_OVERHEAD + 3])
     assert.deepEqual(q.head(10), [a, changed])
   })
 
