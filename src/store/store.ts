@@ -14,10 +14,11 @@ import { createDialect, type DriverOptions, type SqliteDatabase } from './driver
 import { recordMasks, where, toMillis, type RecordFilter } from './filters.js'
 import { migrate, pendingMigrations, type SchemaOptions } from './migrations.js'
 import { dropPartitionsBefore, ensurePartitions, isPartitioned } from './partitions.js'
-import { fromRow, SUMMARY_COLUMNS, toRow, toSummary, type RecordSummary } from './rows.js'
+import { fromRow, SUMMARY_COLUMNS, toRow, toSummary, type RecordSummary, type Row } from './rows.js'
 import { LOG_TABLE, type Tables } from './schema.js'
 import { quantile, timeline, type Timeline, type TimelineWindow } from './timeline.js'
 import { parseDatabaseUrl, redactUrl, type Dialect } from './url.js'
+import { CopyEncoder, copyText, type CopyType } from './postgres/copy.js'
 
 export interface StoreOptions extends DriverOptions, SchemaOptions {
   /**
@@ -70,6 +71,12 @@ export interface HostStats {
 }
 
 const ROW_COLUMNS = ['id', 'started_at', 'duration_ms', 'ttfb_ms', 'client', 'method', 'host', 'path', 'url', 'status', 'failed', 'error_code', 'chain_id', 'context', 'trace_id', 'size', 'response_size', 'record'] as const
+/** PostgreSQL: each column's type (migrations.ts), as COPY's binary format sends it. */
+const PG_TYPES: Record<(typeof ROW_COLUMNS)[number], CopyType> = {
+  id: 'text', started_at: 'int8', duration_ms: 'float8', ttfb_ms: 'float8', client: 'text', method: 'text', host: 'text', path: 'text', url: 'text',
+  status: 'int4', failed: 'int2', error_code: 'text', chain_id: 'text', context: 'text', trace_id: 'text', size: 'int4', response_size: 'int8', record: 'text',
+}
+const COPY_TEXT = copyText(LOG_TABLE, ROW_COLUMNS)
 
 /** Rows per INSERT statement, and the most bytes of record JSON in one (MySQL's packet limit is often 16–64 MB). */
 const INSERT_ROWS = 500
@@ -94,6 +101,8 @@ export class Store {
   private sqlite: SqliteDatabase | null = null
   private insertOne: ReturnType<SqliteDatabase['prepare']> | null = null
   private insertMany: ReturnType<SqliteDatabase['prepare']> | null = null
+  /** PostgreSQL: the COPY data of a batch */
+  private readonly copyEncoder = new CopyEncoder<Row>(ROW_COLUMNS, ROW_COLUMNS.map((c) => PG_TYPES[c]))
   /** PostgreSQL and MySQL: the INSERT text for a number of rows */
   private readonly insertTexts = new Map<number, string>()
 
@@ -138,7 +147,10 @@ export class Store {
   /** Saves rows made by `toRow` in one statement, or (SQLite) one transaction: all or none. */
   async insertRows (rows: ReadonlyArray<ReturnType<typeof toRow>>): Promise<void> {
     if (this.dialect === 'sqlite') return this.insertSqlite(rows)
-    if (this.dialect === 'postgres') await this.ensureToday()
+    if (this.dialect === 'postgres') {
+      await this.ensureToday()
+      if (rows.length === 0 || await this.copyRows(rows)) return
+    }
     if (rows.length === 0) return
     const width = ROW_COLUMNS.length
     const params: unknown[] = new Array(rows.length * width)
@@ -147,6 +159,25 @@ export class Store {
       for (let c = 0; c < width; c++) params[i * width + c] = row[ROW_COLUMNS[c]!] ?? null
     }
     await this.db.executeQuery(CompiledQuery.raw(this.insertText(rows.length), params))
+  }
+
+  /**
+   * PostgreSQL: the rows in one COPY (postgres/copy.ts). COPY has no ON CONFLICT: a record already
+   * there (a retried batch whose first attempt did commit, or a record twice in a batch) fails it
+   * whole, and nothing of it is kept; false then, and for rows it cannot encode, so that the caller
+   * inserts them with the INSERT that skips such records.
+   */
+  private async copyRows (rows: ReadonlyArray<ReturnType<typeof toRow>>): Promise<boolean> {
+    const data = this.copyEncoder.encode(rows)
+    if (!data) return false
+    try {
+      await this.db.executeQuery(CompiledQuery.raw(COPY_TEXT, [data.message]))
+      data.release()
+      return true
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') return false // unique_violation
+      throw err
+    }
   }
 
   /**

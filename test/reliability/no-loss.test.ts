@@ -256,7 +256,7 @@ describe('no loss', () => {
       // reads of the runtime switches that the writer makes every configCacheMs.
       assert.ok(final.errors.length >= 1 && final.errors.length <= 4, final.errors.join('\n'))
       for (const e of final.errors) {
-        assert.match(e, /^database \S+: (write failed \(.*(ECONNREFUSED|ECONNRESET|Connection terminated).*\); retrying|cannot read the runtime switches \(.*(ECONNREFUSED|ECONNRESET|Connection terminated).*\): the values last read stay in force until they can be read)$/)
+        assert.match(e, /^database \S+: (write failed \(.*(ECONNREFUSED|ECONNRESET|EPIPE|Connection terminated).*\); retrying|cannot read the runtime switches \(.*(ECONNREFUSED|ECONNRESET|Connection terminated).*\): the values last read stay in force until they can be read)$/)
       }
       return {
         database: NAMES.postgres,

@@ -7,6 +7,7 @@ import { cli } from '../cli/cli.js'
 import { createTestDatabase, type TestDatabase } from '../helpers/databases.js'
 import { makeRecord } from '../fixtures/records.js'
 import { untilSubscribed } from '../helpers/subscription.js'
+import { awkwardRows, rowCount, spyOnStatements, storedRows } from '../helpers/rows.js'
 
 const DAY = 86_400_000
 const made = await createTestDatabase('postgres')
@@ -58,6 +59,35 @@ describe('PostgreSQL with daily partitions', { skip: typeof made === 'string' ? 
       for (let i = 0; i < 1500 && seen.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20))
       stop()
       assert.deepEqual(seen, fresh.map((r) => r.id))
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+const copied = await createTestDatabase('postgres')
+describe('PostgreSQL with daily partitions: a batch', { skip: typeof copied === 'string' ? copied : false }, () => {
+  const database = copied as TestDatabase
+  after(async () => { await database.drop() })
+
+  it('goes to its days\' partitions and the default one in one COPY, every column as it was written; a retried one is stored once (issue #14)', async () => {
+    const store = await openStore(database.url, { partition: 'day' })
+    try {
+      const statements = spyOnStatements(store)
+      // From yesterday (its partition made ahead, as if the store had run then) into today, and 1969 and 2200 (the default partition).
+      const today = Math.floor(Date.now() / DAY) * DAY
+      await ensurePartitions(store.db, today - DAY)
+      const rows = awkwardRows(500, today - 250)
+      await store.insertRows(rows)
+      assert.deepEqual(statements.splice(0), ['copy'])
+      assert.deepEqual(await storedRows(store, rows.map((r) => r.id)), rows)
+      const inDefault = await sql<{ n: string }>`select count(*) as n from outgoing_request_logs_default`.execute(store.db)
+      assert.equal(Number(inDefault.rows[0]!.n), 2)
+      const added = awkwardRows(8, today + DAY / 2)[4]!
+      await store.insertRows([added, ...rows.slice(0, 100).map((r) => ({ ...r, host: 'changed.example' }))])
+      assert.deepEqual(statements.splice(0), ['copy', 'insert'])
+      assert.equal(await rowCount(store), rows.length + 1)
+      assert.deepEqual(await storedRows(store, [...rows, added].map((r) => r.id)), [...rows, added])
     } finally {
       await store.close()
     }

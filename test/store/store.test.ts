@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { sql } from 'kysely'
 import { openStore, type Store } from '../../src/store/store.js'
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../helpers/databases.js'
 import { makeErrorRecord, makeRecord } from '../fixtures/records.js'
 import { untilSubscribed } from '../helpers/subscription.js'
+import { awkwardRows, rowCount, spyOnStatements, storedRows } from '../helpers/rows.js'
 
 const T0 = Date.UTC(2026, 10, 22, 12, 0, 0)
 const MIN = 60_000
@@ -55,6 +57,33 @@ for (const dialect of DIALECTS) {
       await store.insert([r])
       await store.insert([r, r])
       assert.equal(await store.count({ host: 'once.example' }), 1)
+    })
+
+    it('gives back every column of a batch as it was written, and leaves a record already there as it is (issue #14)', async () => {
+      const fresh = await createTestDatabase(dialect) as TestDatabase
+      const one = await openStore(fresh.url)
+      try {
+        const statements = spyOnStatements(one)
+        const rows = awkwardRows(600, T0)
+        await one.insertRows(rows)
+        assert.deepEqual(await storedRows(one, rows.map((r) => r.id)), rows)
+        // PostgreSQL's batch is one COPY; a record already there fails it, and the INSERT that skips such records follows.
+        if (dialect === 'postgres') {
+          assert.deepEqual(statements.splice(0), ['copy'])
+          // The store's connections compress records with lz4 where the server has it.
+          const { rows: [used] } = await sql<{ lz4: boolean, method: string }>`select 'lz4' = any(enumvals) as lz4, (select pg_column_compression(record) from outgoing_request_logs where id = ${rows[2]!.id}) as method
+            from pg_settings where name = 'default_toast_compression'`.execute(one.db)
+          assert.equal(used!.method, used!.lz4 ? 'lz4' : 'pglz')
+        }
+        const added = awkwardRows(8, T0 + 60 * MIN)[1]!
+        await one.insertRows([...rows.slice(0, 3), { ...rows[3]!, host: 'changed.example' }, added, added])
+        if (dialect === 'postgres') assert.deepEqual(statements.splice(0), ['copy', 'insert'])
+        assert.equal(await rowCount(one), rows.length + 1)
+        assert.deepEqual(await storedRows(one, [...rows, added].map((r) => r.id)), [...rows, added])
+      } finally {
+        await one.close()
+        await fresh.drop()
+      }
     })
 
     describe('list and filters', () => {
