@@ -4,8 +4,8 @@
  */
 import { InvalidOptionError } from '../errors.js'
 
-/** `writer.maxQueueBytes` when none is given: 16 MiB (docs/operations.md#memory). */
-export const DEFAULT_MAX_QUEUE_BYTES = 16 * 1024 * 1024
+/** `writer.maxQueueBytes` when none is given: 24 MiB (docs/operations.md#memory). */
+export const DEFAULT_MAX_QUEUE_BYTES = 24 * 1024 * 1024
 
 /** `writer.closeTimeout` when none is given, in ms. */
 export const DEFAULT_CLOSE_TIMEOUT = 10_000
@@ -20,7 +20,7 @@ export interface WriterOptions {
   /**
    * most heap the waiting records may take, in bytes, counted as V8 holds them (writer/queue.ts
    * `memory()`: the JSON and the row's other strings at one byte per character when ASCII, two
-   * otherwise, plus about 512 bytes a row); default 16 MiB (about 4700 records of 3 KB). The pipeline
+   * otherwise, plus about 512 bytes a row); default 24 MiB (about 7000 records of 3 KB). The pipeline
    * thread's heap limit derives from it (pipeline/limits.ts)
    */
   maxQueueBytes?: number
