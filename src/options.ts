@@ -86,7 +86,7 @@ export interface Options {
    * want it). When the app keeps every core busy for long, records wait in the ring, and past
    * `ringBytes` they are dropped and counted: the app is never slowed to keep up. Ignored where
    * threads have no nice value of their own (not Linux) and with `pipeline: 'inline'`.
-   * Env: PIPELINE_NICE. Default 19.
+   * Env: PIPELINE_NICE. Default 0 (19 starved a drain at SIGTERM under load: see issue #14's note).
    */
   pipelineNice?: number
   /**
@@ -199,7 +199,7 @@ export const DEFAULTS: ResolvedOptions = Object.freeze({
   unconsumedTimeout: 30000,
   pipeline: 'thread',
   ringBytes: DEFAULT_RING_BYTES,
-  pipelineNice: 19,
+  pipelineNice: 0,
   dbSave: false,
   database: null,
   migrate: true,

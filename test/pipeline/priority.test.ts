@@ -66,8 +66,8 @@ async function report (name: string, options: object): Promise<Report> {
 }
 
 describe('the pipeline\'s threads and the app\'s', { skip: !LINUX && 'threads have a nice value of their own only on Linux' }, () => {
-  it('by default, the pipeline thread and SQLite\'s store thread run at nice 19; every thread of the app keeps its own', async () => {
-    const r = await report('default', {})
+  it('pipelineNice: 19: the pipeline thread and SQLite\'s store thread run at nice 19; every thread of the app keeps its own', async () => {
+    const r = await report('default', { pipelineNice: 19 })
     assert.equal(r.mode, 'thread')
     const started = r.after.filter((t) => !r.before.some((b) => b.tid === t.tid))
     const ours = r.after.filter((t) => t.nice === 19)
@@ -82,8 +82,8 @@ describe('the pipeline\'s threads and the app\'s', { skip: !LINUX && 'threads ha
     assert.deepEqual(r.after.map((t) => t.nice).filter((n) => n !== 0), [5, 5])
   })
 
-  it('pipelineNice: 0 leaves every thread as it was', async () => {
-    const r = await report('zero', { pipelineNice: 0 })
+  it('by default (pipelineNice: 0) every thread is left as it was', async () => {
+    const r = await report('zero', {})
     assert.deepEqual(r.after.filter((t) => t.nice !== 0), [])
   })
 
