@@ -155,22 +155,23 @@ export class PipelineHost {
   /** CPU the pipeline thread has used, in µs (NaN inline): for benchmarks. */
   async cpuMicros (): Promise<number> {
     if (!this.worker) return NaN
-    const seq = ++this.seq
-    const answer = new Promise<unknown>((resolve) => this.waiting.set(seq, resolve))
-    this.worker.postMessage({ type: 'cpu', seq } satisfies ToThread)
-    return await answer as number
+    return await this.ask(this.worker, 'cpu') as number
   }
 
   /** Where the pipeline's memory is, in the isolate it runs in (the thread's, or this one inline): for tests and benchmarks. */
   async memory (): Promise<PipelineMemory | null> {
     if (this.local) return pipelineMemory(this.local.pipeline)
     if (!this.worker) return null
+    return await this.ask(this.worker, 'memory') as PipelineMemory | null
+  }
+
+  /** Asks the thread; resolves with its answer. Answered even when nothing else keeps the process alive (unref'd again in `answered`). */
+  private ask (worker: Worker, type: ToThread['type']): Promise<unknown> {
     const seq = ++this.seq
     const answer = new Promise<unknown>((resolve) => this.waiting.set(seq, resolve))
-    // Answered even when nothing else keeps the process alive (unref'd again once answered).
-    if (this.waiting.size === 1) this.worker.ref()
-    this.worker.postMessage({ type: 'memory', seq } satisfies ToThread)
-    return await answer as PipelineMemory | null
+    if (this.waiting.size === 1) worker.ref()
+    worker.postMessage({ type, seq } as ToThread)
+    return answer
   }
 
   private async call (type: 'flush' | 'settle' | 'close'): Promise<void> {
@@ -181,13 +182,8 @@ export class PipelineHost {
       await (type === 'flush' ? p.flush() : type === 'settle' ? p.settle('the process ended') : p.close())
       return
     }
-    const worker = this.worker
-    if (!worker) return
-    const seq = ++this.seq
-    const done = new Promise<unknown>((resolve) => this.waiting.set(seq, resolve))
-    if (this.waiting.size === 1) worker.ref()
-    worker.postMessage({ type, seq } satisfies ToThread)
-    await done
+    if (!this.worker) return
+    await this.ask(this.worker, type)
     // The thread may have died meanwhile, and this thread took over: finish the call here.
     if (this.local) await this.call(type)
   }
