@@ -14,7 +14,7 @@
  *   few batches of records on their way here. The thread's heap limits derive from those bounds
  *   (limits.ts); inline, the same bounds hold on this thread: one batch is built at a time.
  */
-import type { Worker } from 'node:worker_threads'
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads'
 import { PipelineError, QueueFullError, reviveError } from '../errors.js'
 import type { Exchange } from '../exchange.js'
 import type { OutgoingRequestRecord } from '../record.js'
@@ -24,9 +24,9 @@ import { writerSettings } from '../writer/options.js'
 import { encodeExchange } from './codec.js'
 import { pipelineLimits } from './limits.js'
 import { Pipeline, type PipelineSettings } from './pipeline.js'
-import { pipelineMemory, publishStats, readStats, takeFrames, type FromThread, type PipelineMemory, type PipelineStats, type ThreadData, type ToThread } from './protocol.js'
+import { buildRingNow, pipelineMemory, publishStats, readStats, takeFrames, type FromThread, type PipelineMemory, type PipelineStats, type ThreadData, type ToThread } from './protocol.js'
 import { RingReader, RingWriter } from './ring.js'
-import { allocateShared, setSwitches, Slot, type SharedBlocks } from './shared.js'
+import { allocateShared, Owner, setSwitches, Slot, type SharedBlocks } from './shared.js'
 
 export type PipelineMode = 'thread' | 'inline'
 
@@ -38,6 +38,11 @@ export interface HostOptions {
   /** records built, in order, while wanted */
   onRecords (records: OutgoingRequestRecord[]): void
   onError (error: Error): void
+  /**
+   * At exit, before the last records are handed over (synchronously, in this same call): what takes
+   * them must finish with them before `deadline` (epoch ms), synchronously too.
+   */
+  onExiting? (deadline: number): void
 }
 
 export interface HostStats extends PipelineStats {
@@ -73,6 +78,8 @@ export class PipelineHost {
   private readonly statsView: BigInt64Array
   private readonly ring: RingWriter
   private worker: Worker | null = null
+  /** where the thread's messages come (protocol.ts FromThread): read synchronously at exit */
+  private port: MessagePort | null = null
   private local: { pipeline: Pipeline, reader: RingReader } | null = null
   private scheduled: NodeJS.Immediate | null = null
   /** inline: the batch being built; the next is taken once it is */
@@ -141,6 +148,7 @@ export class PipelineHost {
       this.worker = null
       await worker.terminate()
     }
+    this.port?.close()
   }
 
   stats (): HostStats {
@@ -169,7 +177,10 @@ export class PipelineHost {
   private ask (worker: Worker, type: ToThread['type']): Promise<unknown> {
     const seq = ++this.seq
     const answer = new Promise<unknown>((resolve) => this.waiting.set(seq, resolve))
-    if (this.waiting.size === 1) worker.ref()
+    if (this.waiting.size === 1) {
+      worker.ref()
+      this.port?.ref()
+    }
     worker.postMessage({ type, seq } as ToThread)
     return answer
   }
@@ -191,7 +202,10 @@ export class PipelineHost {
   private answered (seq: number, value: unknown): void {
     const resolve = this.waiting.get(seq)
     this.waiting.delete(seq)
-    if (this.waiting.size === 0) this.worker?.unref()
+    if (this.waiting.size === 0) {
+      this.worker?.unref()
+      this.port?.unref()
+    }
     resolve?.(value)
   }
 
@@ -210,24 +224,39 @@ export class PipelineHost {
       return
     }
     this.worker = worker
-    worker.on('message', (m: FromThread) => {
-      if (m.type === 'records') {
-        Atomics.sub(this.control, Slot.RECORDS_OUT, 1)
-        this.o.onRecords(m.records)
-      }
-      else if (m.type === 'error') this.o.onError(reviveError(m.error))
-      else if (m.type === 'cpu') this.answered(m.seq, m.micros)
-      else if (m.type === 'memory') this.answered(m.seq, m.memory)
-      else this.answered(m.seq, undefined)
-    })
+    // Everything the thread says comes on a port of its own, not the worker's: at exit, where no
+    // message is delivered any more, what is left there can still be taken (receiveMessageOnPort).
+    const { port1, port2 } = new MessageChannel()
+    this.port = port1
+    worker.postMessage({ type: 'port', port: port2 } satisfies ToThread, [port2])
+    port1.on('message', this.heard)
+    port1.unref()
     worker.on('error', (err) => this.threadGone(err))
     worker.on('exit', (code) => this.threadGone(new Error(`it exited with code ${code}`)))
     worker.unref()
   }
 
+  private readonly heard = (m: FromThread): void => {
+    if (m.type === 'records') {
+      Atomics.sub(this.control, Slot.RECORDS_OUT, 1)
+      this.o.onRecords(m.records)
+    }
+    else if (m.type === 'error') this.o.onError(reviveError(m.error))
+    else if (m.type === 'cpu') this.answered(m.seq, m.micros)
+    else if (m.type === 'memory') this.answered(m.seq, m.memory)
+    else this.answered(m.seq, undefined)
+  }
+
   private threadGone (err: Error): void {
     if (this.worker === null) return // closed, or already taken over
     this.worker = null
+    // What it said before it went comes first, in order (as a worker's own messages are drained before its 'exit').
+    const port = this.port
+    if (port) {
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) this.heard(m.message as FromThread)
+      port.close()
+      this.port = null
+    }
     this.runHere(err)
     for (const seq of [...this.waiting.keys()]) this.answered(seq, undefined)
   }
@@ -282,13 +311,74 @@ export class PipelineHost {
     this.call('settle').catch((err) => this.o.onError(err))
   }
 
-  /** At exit nothing asynchronous runs here any more: wait for the thread to write what the ring holds. */
+  /**
+   * At exit nothing asynchronous runs here any more, and nothing is delivered: what the ring holds is
+   * built now, and the records for this thread handed over before the process ends, all within
+   * closeTimeout + 1 s.
+   * - inline: built here, now (buildRingNow).
+   * - thread mode, before the thread has started (it claims the ring when it does, Slot.OWNER): with
+   *   no database, built here now rather than after waiting for a thread to start; with one, the
+   *   thread is waited for (only it writes to the database), and built here if it never came.
+   * - thread mode: this thread waits (Atomics.wait) until the thread has written what the ring
+   *   holds, then takes the records it posted off the port synchronously.
+   * Nothing thrown here reaches the app: onError.
+   */
   private readonly onExit = (): void => {
-    if (!this.worker || this.closed) return
-    const s = readStats(this.statsView)
-    if (this.committed === s.built + s.buildFailed + s.unbuilt && s.queued === 0) return
-    Atomics.store(this.control, Slot.EXIT, 1)
-    Atomics.notify(this.control, Slot.WRITTEN)
-    Atomics.wait(this.control, Slot.DRAINED, 0, this.o.closeTimeout + 1000)
+    if (this.closed) return
+    this.closed = true
+    const deadline = Date.now() + this.o.closeTimeout + 1000
+    const onError = (err: Error): void => this.o.onError(err)
+    try {
+      if (Atomics.load(this.control, Slot.WANT_RECORDS) === 1) this.o.onExiting?.(deadline)
+      if (this.local) {
+        const { reader, pipeline } = this.local
+        buildRingNow(reader, pipeline, onError)
+        const queued = pipeline.writerStats()?.queued ?? 0
+        if (queued > 0) onError(new PipelineError(`the process exited with ${queued} record(s) not yet written to the database: built on the app's thread ('inline'), they cannot be written at exit (the pipeline thread writes at exit)`))
+        return
+      }
+      const port = this.port
+      if (!this.worker || !port) return
+      const database = this.o.settings.database !== null
+      if (!database && this.claimRing()) return
+      const s = readStats(this.statsView)
+      const idle = this.committed === s.built + s.buildFailed + s.unbuilt && s.queued === 0 && Atomics.load(this.control, Slot.RECORDS_OUT) === 0
+      let drained = true
+      if (!idle) {
+        Atomics.store(this.control, Slot.EXIT, 1)
+        Atomics.notify(this.control, Slot.WRITTEN)
+        drained = Atomics.wait(this.control, Slot.DRAINED, 0, Math.max(0, deadline - Date.now())) !== 'timed-out'
+      }
+      for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) this.heard(m.message as FromThread)
+      if (this.claimRing(true)) return
+      if (!drained) {
+        const left = this.stats().pending
+        onError(new PipelineError(`the process exited before the pipeline thread had written what it held (waited closeTimeout + 1 s)${left > 0 ? `: ${left} exchange(s) not built are lost` : ''}`))
+      }
+    } catch (err) {
+      onError(new PipelineError(`at exit: ${(err as Error)?.message ?? err}`, err))
+    }
+  }
+
+  /**
+   * At exit, when the pipeline thread has not started (has not claimed the ring): claims it and
+   * builds what it holds here, now, for the consumers on this thread (not for a database, which only
+   * the thread writes at exit: said, when there is one). False when the thread has the ring.
+   */
+  private claimRing (waited = false): boolean {
+    if (Atomics.compareExchange(this.control, Slot.OWNER, Owner.NONE, Owner.APP) !== Owner.NONE) return false
+    const reader = new RingReader(this.control, this.shared.ring)
+    const onError = (err: Error): void => this.o.onError(err)
+    if (waited) {
+      const n = reader.count()
+      if (n > 0) onError(new PipelineError(`the pipeline thread had not started when the process exited (waited closeTimeout + 1 s): ${n} record(s) are not saved to the database`))
+    }
+    const pipeline = new Pipeline({ ...this.o.settings, database: null }, {
+      records: (records) => this.o.onRecords(records),
+      error: onError,
+      switches: () => {},
+    }, () => Atomics.load(this.control, Slot.WANT_RECORDS) === 1)
+    buildRingNow(reader, pipeline, onError)
+    return true
   }
 }

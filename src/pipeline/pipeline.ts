@@ -8,6 +8,7 @@
 import { decision, type Policy } from '../body/policy.js'
 import type { BodyDecision } from '../body/collector.js'
 import { buildAll } from '../builder/build.js'
+import { finalize } from '../builder/finalize.js'
 import type { RawExchange } from '../exchange.js'
 import { uuidv7 } from '../id.js'
 import { createMasker, type MaskConfig } from '../mask/index.js'
@@ -58,6 +59,8 @@ export class Pipeline {
   private chain: Promise<void> = Promise.resolve()
   private readonly decisions = new Map<string | undefined, BodyDecision>()
   private stopPrune: (() => void) | null = null
+  /** batches taken whose records are not passed on yet (a body being decompressed): built at once at exit */
+  private readonly unfinished = new Set<RawExchange[]>()
 
   constructor (
     private readonly settings: PipelineSettings,
@@ -98,18 +101,61 @@ export class Pipeline {
   /** Builds these exchanges and passes the records on, after those taken before; resolves once they are built. */
   take (batch: RawExchange[]): Promise<void> {
     for (const ex of batch) if (ex.id === '') ex.id = uuidv7(ex.startedAt)
+    this.unfinished.add(batch)
     this.chain = this.chain
       .then(() => buildAll(batch, this.settings.policy, this.masker))
       .then(({ records, errors }) => {
-        this.counts.built += records.length
-        this.counts.buildFailed += errors.length
-        for (const message of errors) this.events.error(new Error(message))
-        const db = this.database
-        if (db) for (const r of records) db.write(r)
-        if (records.length && this.wantRecords()) this.events.records(records)
+        // Built at exit already (buildNow): passed on then.
+        if (!this.unfinished.delete(batch)) return
+        this.passOn(records, errors)
       })
       .catch((err) => this.events.error(err))
     return this.chain
+  }
+
+  /**
+   * At exit, where nothing asynchronous runs any more: builds these exchanges, and those of every
+   * batch taken before and not passed on yet, here and now, and passes their records on before this
+   * returns. A body that would have to be decompressed (zlib works off this thread, asynchronously)
+   * is kept as it came, with a note that says so.
+   */
+  buildNow (batch: RawExchange[]): void {
+    const earlier = [...this.unfinished]
+    this.unfinished.clear()
+    for (const b of [...earlier, batch]) {
+      const records: OutgoingRequestRecord[] = []
+      const errors: string[] = []
+      for (const ex of b) {
+        if (ex.id === '') ex.id = uuidv7(ex.startedAt)
+        try {
+          records.push(this.finalizeNow(ex))
+        } catch (err) {
+          errors.push(`could not build the record of ${ex.method} ${ex.client} ${ex.id}: ${(err as Error)?.message ?? err}`)
+        }
+      }
+      this.passOn(records, errors)
+    }
+  }
+
+  private finalizeNow (ex: RawExchange): OutgoingRequestRecord {
+    const r = finalize(ex, this.settings.policy, this.masker)
+    if (!(r instanceof Promise)) return r
+    r.catch(() => {}) // never awaited: the process is exiting
+    const kept = finalize(ex, { ...this.settings.policy, decompress: false }, this.masker) as OutgoingRequestRecord
+    const note = 'not decompressed: the process was exiting'
+    for (const b of [kept.request, kept.response]) {
+      if (b && (b.headers as Record<string, unknown>)['content-encoding'] !== undefined) b.note = b.note ? `${b.note}; ${note}` : note
+    }
+    return kept
+  }
+
+  private passOn (records: OutgoingRequestRecord[], errors: string[]): void {
+    this.counts.built += records.length
+    this.counts.buildFailed += errors.length
+    for (const message of errors) this.events.error(new Error(message))
+    const db = this.database
+    if (db) for (const r of records) db.write(r)
+    if (records.length && this.wantRecords()) this.events.records(records)
   }
 
   /**

@@ -3,6 +3,7 @@
  * (the thread, and 'inline' on the app's thread): taking frames into the pipeline, and its counters.
  */
 import { getHeapStatistics } from 'node:v8'
+import type { MessagePort } from 'node:worker_threads'
 import type { RawExchange } from '../exchange.js'
 import type { PlainError } from '../errors.js'
 import type { OutgoingRequestRecord } from '../record.js'
@@ -25,6 +26,8 @@ export type ToThread =
   | { type: 'close', seq: number }
   | { type: 'cpu', seq: number }
   | { type: 'memory', seq: number }
+  /** the first message: the port every FromThread message goes on, which the app's thread can read synchronously at exit */
+  | { type: 'port', port: MessagePort }
 
 export type FromThread =
   | { type: 'records', records: OutgoingRequestRecord[] }
@@ -64,6 +67,21 @@ export const BATCH_BYTES = 1024 * 1024
  * empty. A frame whose record only a full database queue would take is dropped undecoded (counted).
  */
 export function takeFrames (reader: RingReader, pipeline: Pipeline, max: number, onError: (err: Error) => void): Promise<void> | null {
+  const batch = decodeFrames(reader, pipeline, max, onError)
+  return batch && pipeline.take(batch)
+}
+
+/**
+ * At exit: builds what the ring holds here and now (Pipeline#buildNow), a batch at a time, with any
+ * batch taken before and not built yet; their records are passed on before this returns.
+ */
+export function buildRingNow (reader: RingReader, pipeline: Pipeline, onError: (err: Error) => void): void {
+  pipeline.buildNow([])
+  for (let batch = decodeFrames(reader, pipeline, Infinity, onError); batch; batch = decodeFrames(reader, pipeline, Infinity, onError)) pipeline.buildNow(batch)
+}
+
+/** takeFrames' first half: the batch decoded and its frames given back to the ring, or null when it was empty. */
+function decodeFrames (reader: RingReader, pipeline: Pipeline, max: number, onError: (err: Error) => void): RawExchange[] | null {
   const batch: RawExchange[] = []
   let n = 0
   let bytes = 0
@@ -79,8 +97,7 @@ export function takeFrames (reader: RingReader, pipeline: Pipeline, max: number,
   }
   while (n < max && bytes < BATCH_BYTES && reader.take(each, 1) === 1) n++
   reader.release()
-  if (n === 0) return null
-  return pipeline.take(batch)
+  return n === 0 ? null : batch
 }
 
 export const WRITER_STATES: readonly WriterState[] = ['idle', 'deciding', 'writing', 'retrying', 'closed']

@@ -33,8 +33,16 @@ export const enum Slot {
   RESTART_AT,
   /** batches of records the pipeline thread has posted to the app's thread and that have not reached it yet */
   RECORDS_OUT,
+  /**
+   * Who reads the ring: Owner.NONE until the pipeline thread starts and claims it (Owner.THREAD), or
+   * the app's thread does at an exit that comes before (Owner.APP). One compareExchange: never both.
+   */
+  OWNER,
   COUNT,
 }
+
+/** Values of Slot.OWNER. */
+export const enum Owner { NONE, THREAD, APP }
 
 /** BigInt64 counters the pipeline publishes (see RecorderStats). */
 export const enum Stat {

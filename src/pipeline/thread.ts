@@ -6,12 +6,12 @@
  * notifies it. At the app's exit (Slot.EXIT) it writes what the ring holds and sets Slot.DRAINED,
  * which the app's thread waits on (host.ts).
  */
-import { parentPort, workerData } from 'node:worker_threads'
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads'
 import { plainError } from '../errors.js'
 import { Pipeline } from './pipeline.js'
 import { pipelineMemory, publishStats, takeFrames, type FromThread, type ThreadData, type ToThread } from './protocol.js'
 import { RingReader } from './ring.js'
-import { setSwitches, Slot } from './shared.js'
+import { Owner, setSwitches, Slot } from './shared.js'
 import { threadCpuMicros } from './cpu.js'
 import { yieldToApp } from '../threads.js'
 
@@ -36,13 +36,27 @@ const stats = new BigInt64Array(shared.stats)
 const reader = new RingReader(control, shared.ring)
 // In Node since 16; in TypeScript's lib only from es2024.
 const waitAsync = (Atomics as unknown as { waitAsync: (a: Int32Array, at: number, value: number) => { async: boolean, value: unknown } }).waitAsync
-const post = (m: FromThread): void => parentPort!.postMessage(m)
+/**
+ * Everything for the app's thread goes on the port it sends first: at exit, where its event loop
+ * runs no more, it takes what is left there synchronously (receiveMessageOnPort, host.ts).
+ */
+let port: MessagePort | null = null
+/** what was said before the port came (an error while the pipeline was made) */
+const early: FromThread[] = []
+const post = (m: FromThread): void => {
+  if (port) port.postMessage(m)
+  else early.push(m)
+}
+/** Whether this thread reads the ring: false when the app's thread claimed it at an exit that came before this thread started. */
+let mine = true
 
 const pipeline = new Pipeline(settings, {
-  // The counters first: a listener that reads stats() on a record sees it counted.
+  // The counters first: a listener that reads stats() on a record sees it counted. RECORDS_OUT
+  // before the built count: an exit that finds every frame built and RECORDS_OUT at 0 has nothing to
+  // wait for on the port.
   records: (records) => {
-    publish()
     Atomics.add(control, Slot.RECORDS_OUT, 1)
+    publish()
     post({ type: 'records', records })
   },
   error: (err) => post({ type: 'error', error: plainError(err) }),
@@ -59,10 +73,17 @@ let work: Promise<unknown> = Promise.resolve()
 
 /** Takes what the ring holds, at most `max` frames, into the pipeline; returns the batch's build. */
 function take (max: number): Promise<void> | null {
+  if (!mine) return null
   return takeFrames(reader, pipeline, max, (err) => post({ type: 'error', error: plainError(err) }))
 }
 
 async function loop (): Promise<void> {
+  const owner = Atomics.compareExchange(control, Slot.OWNER, Owner.NONE, Owner.THREAD)
+  // The app's thread exited before this thread started, and built what the ring held itself.
+  if (owner === Owner.APP) {
+    mine = false
+    return
+  }
   let empty = 0
   for (;;) {
     if (Atomics.load(control, Slot.EXIT) === 1) return atExit()
@@ -113,6 +134,12 @@ async function atExit (): Promise<void> {
 }
 
 parentPort!.on('message', (m: ToThread) => {
+  if (m.type === 'port') {
+    port = m.port
+    for (const said of early.splice(0)) port.postMessage(said)
+    loop().catch((err) => post({ type: 'error', error: plainError(err) }))
+    return
+  }
   if (m.type === 'cpu') return post({ type: 'cpu', seq: m.seq, micros: threadCpuMicros() })
   if (m.type === 'memory') return post({ type: 'memory', seq: m.seq, memory: pipelineMemory(pipeline) })
   work = work.then(async () => {
@@ -129,4 +156,3 @@ parentPort!.on('message', (m: ToThread) => {
   })
 })
 
-loop().catch((err) => post({ type: 'error', error: plainError(err) }))
