@@ -63,7 +63,7 @@ export class MaskSession implements NameMasking {
    * structure) and adds where each stands to `masks`, under `field` (a JSON Pointer into the record).
    */
   reveal (text: string, field: string, marker: string, masks: Mask[], encoded = false, json = false): string {
-    if (!text.includes(OPEN) && !text.includes('%EE%80%80') && !text.includes('%ee%80%80')) return text
+    if (!mayHoldSentinel(text)) return text
     const percentMarker = percentEncode(marker)
     const byReason = new Map<number, Mask>()
     let out = ''
@@ -103,6 +103,11 @@ export class MaskSession implements NameMasking {
     return out + text.slice(copied)
   }
 
+  /** Whether any sentinel was handed out: without one, `reveal` finds nothing. */
+  get issued (): boolean {
+    return this.#reasons.length > 0
+  }
+
   #mark (by: Mask['by'], rule: string): string {
     const key = by + '\0' + rule
     let sentinel = this.#index.get(key)
@@ -113,6 +118,11 @@ export class MaskSession implements NameMasking {
     }
     return sentinel
   }
+}
+
+/** Whether `text` may hold a sentinel, as written or percent-encoded; false for most text. */
+export function mayHoldSentinel (text: string): boolean {
+  return text.includes(OPEN) || text.includes('%EE%80%80') || text.includes('%ee%80%80')
 }
 
 /** What `reveal` looks for: a sentinel as written, or percent-encoded. */

@@ -7,4 +7,9 @@ export interface Sink {
   /** Resolves when everything written so far has reached its destination. */
   flush? (): Promise<void>
   close? (): Promise<void>
+  /**
+   * The process is exiting: the records still to come are handed over in the same synchronous call,
+   * and must be done with (written synchronously) before `deadline` (epoch ms), or given up.
+   */
+  atExit? (deadline: number): void
 }
