@@ -27,7 +27,7 @@ export interface ConsoleOptions {
 export interface Options {
   /** Master switch. Env: LOG_OUTGOING_REQUESTS_ENABLED. Default true. */
   enabled?: boolean
-  /** The stacks to capture. Env: CLIENTS (comma list). Default all: fetch, undici, http. */
+  /** The stacks to capture. Env: CLIENTS (comma list). Default all: fetch, undici, http, http2. */
   clients?: Client[]
   /** Keep bodies in records. Env: DB_SAVE_BODY. Default true. */
   saveBody?: boolean
@@ -170,7 +170,7 @@ export const DEFAULT_CONTENT_TYPES: readonly ContentTypeRule[] = Object.freeze([
   { pattern: 'text/*', defaultEncoding: 'utf-8' },
 ].map((r) => Object.freeze(r)))
 
-const ALL_CLIENTS: readonly Client[] = ['fetch', 'undici', 'http']
+const ALL_CLIENTS: readonly Client[] = ['fetch', 'undici', 'http', 'http2']
 
 /** `ringBytes` when none is given: 16 MiB. */
 export const DEFAULT_RING_BYTES = 16 * 1024 * 1024

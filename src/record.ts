@@ -10,7 +10,7 @@
 export type Integer = number
 
 /** Which HTTP stack made the request. */
-export type Client = 'fetch' | 'undici' | 'http'
+export type Client = 'fetch' | 'undici' | 'http' | 'http2'
 
 /** Header map: lower-case names; repeated headers (and always `set-cookie`) are arrays. */
 export type Headers = Record<string, string | string[]>
@@ -25,6 +25,11 @@ export type OmittedReason =
   | 'decode-error' // the body could not be decompressed at all
 
 export interface BodyRecord {
+  /**
+   * HTTP/2 only (absent over HTTP/1): the pseudo-headers as sent or received, apart from `headers`.
+   * Request: `:method`, `:scheme`, `:authority`, `:path` (masked like the URL); response: `:status`.
+   */
+  pseudoHeaders?: Headers
   headers: Headers
   /** The Content-Type header's media type, lower-cased, without parameters. */
   contentType: string | null
@@ -54,7 +59,7 @@ export interface ResponseRecord extends BodyRecord {
   status: Integer
   statusText: string
   /**
-   * `1.0`, `1.1` or `2`
+   * `1.0`, `1.1` or `2.0`
    * @pattern ^[0-9](\.[0-9])?$
    */
   httpVersion: string

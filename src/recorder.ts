@@ -10,6 +10,7 @@ import { EventEmitter } from 'node:events'
 import { createDecider, type Policy } from './body/policy.js'
 import type { BodyCollector } from './body/collector.js'
 import { httpInterceptor } from './capture/http.js'
+import { http2Interceptor } from './capture/http2.js'
 import { PatchRegistry } from './capture/patches.js'
 import type { Interceptor, Tracker } from './capture/types.js'
 import { undiciInterceptor } from './capture/undici.js'
@@ -32,7 +33,7 @@ import { createLoggerSink } from './sinks/logger.js'
 import type { Sink } from './sinks/types.js'
 import { parseDatabaseUrl } from './store/url.js'
 
-const INTERCEPTORS: readonly Interceptor[] = [undiciInterceptor, httpInterceptor]
+const INTERCEPTORS: readonly Interceptor[] = [undiciInterceptor, httpInterceptor, http2Interceptor]
 const GLOBAL = Symbol.for('log-outgoing-requests.recorder')
 
 export interface RecorderStats {
@@ -130,16 +131,6 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       closeTimeout,
       onRecords: (records) => { for (const r of records) this.emitRecord(r) },
       onError: (err) => this.fail(err),
-      // At exit the last records are handed over synchronously: the sinks write them so too.
-      onExiting: (deadline) => {
-        for (const sink of this.sinks) {
-          try {
-            sink.atExit?.(deadline)
-          } catch (err) {
-            this.sinkFailed(sink, err)
-          }
-        }
-      },
     })
     this.host.wantRecords(this.wantsRecords())
     if (this.options.flushOnSignal) {

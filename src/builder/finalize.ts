@@ -3,15 +3,15 @@
  * (mask/record.ts). Pure: it runs on the builder thread (or inline).
  */
 import { settle, type Policy, type SettledBody } from '../body/policy.js'
-import { parseHeaders } from '../capture/headers.js'
+import { parseHeaders, splitPseudo } from '../capture/headers.js'
 import type { RawExchange } from '../exchange.js'
 import type { Masker } from '../mask/index.js'
 import type { BodyRecord, Headers, OutgoingRequestRecord } from '../record.js'
 
 /** Synchronous unless a body must be decompressed. */
 export function finalize (ex: RawExchange, policy: Policy, masker: Masker): OutgoingRequestRecord | Promise<OutgoingRequestRecord> {
-  const requestHeaders = parseHeaders(ex.requestHeaders)
-  const responseHeaders = ex.response && parseHeaders(ex.response.headers)
+  const { headers: requestHeaders, pseudo: requestPseudo } = splitPseudo(parseHeaders(ex.requestHeaders))
+  const { headers: responseHeaders, pseudo: responsePseudo } = ex.response ? splitPseudo(parseHeaders(ex.response.headers)) : { headers: null, pseudo: null }
   const status = ex.response?.status
   const request = settle(ex.requestBody, requestHeaders, 'complete', policy, null)
   const response = responseHeaders && settle(ex.responseBody, responseHeaders, ex.bodyState, policy, ex.closeNote,
@@ -19,15 +19,15 @@ export function finalize (ex: RawExchange, policy: Policy, masker: Masker): Outg
 
   const assemble = (request: SettledBody, response: SettledBody | null): OutgoingRequestRecord => {
     const r = ex.response
-    return masker.record(record(ex, withHeaders(requestHeaders, request),
-      r && response && { status: r.status, statusText: r.statusText, httpVersion: r.httpVersion, ...withHeaders(responseHeaders!, response) }))
+    return masker.record(record(ex, withHeaders(requestHeaders, request, requestPseudo),
+      r && response && { status: r.status, statusText: r.statusText, httpVersion: r.httpVersion, ...withHeaders(responseHeaders!, response, responsePseudo) }))
   }
   if (request instanceof Promise || response instanceof Promise) return Promise.all([request, response]).then(([a, b]) => assemble(a, b))
   return assemble(request, response)
 }
 
-const withHeaders = (headers: Headers, b: SettledBody): BodyRecord => ({
-  headers, contentType: b.contentType, encoding: b.encoding, body: b.body, size: b.size, truncated: b.truncated, omitted: b.omitted, note: b.note,
+const withHeaders = (headers: Headers, b: SettledBody, pseudo: Headers | null): BodyRecord => ({
+  ...(pseudo && { pseudoHeaders: pseudo }), headers, contentType: b.contentType, encoding: b.encoding, body: b.body, size: b.size, truncated: b.truncated, omitted: b.omitted, note: b.note,
 })
 
 /** The record before masking: the masker derives `query` from the masked URL. */

@@ -35,12 +35,14 @@ export function headersFromBlock (block: string): Headers {
     if (end === -1) end = block.length
     const line = block.slice(start, end)
     start = end + 2
-    const colon = line.indexOf(':')
+    // An HTTP/2 pseudo-header (`:path: /x`, as undici publishes an h2 request's headers) starts with its colon.
+    const pseudo = line.charCodeAt(0) === 0x3a
+    const colon = line.indexOf(':', pseudo ? 1 : 0)
     if (colon <= 0) continue
     const name = line.slice(0, colon)
     // The request line (`GET /a?t=12:30 HTTP/1.1`, `GET http://u:p@host/ HTTP/1.1` through a proxy)
     // has a colon too, but its "name" is no header token: it must never pass as an (unmasked) header.
-    if (!TOKEN.test(name)) continue
+    if (!TOKEN.test(pseudo ? name.slice(1) : name)) continue
     add(out, name.toLowerCase(), line.slice(colon + 1).trim())
   }
   return out
@@ -91,6 +93,21 @@ function bytesNameIs (bytes: Uint8Array, name: string): boolean {
     if ((b >= 0x41 && b <= 0x5a ? b | 0x20 : b) !== name.charCodeAt(i)) return false
   }
   return true
+}
+
+/**
+ * HTTP/2's pseudo-headers (`:method`, `:scheme`, `:authority`, `:path`; `:status`) apart from the
+ * regular headers; `pseudo` is null when there are none (HTTP/1).
+ */
+export function splitPseudo (all: Headers): { headers: Headers, pseudo: Headers | null } {
+  let pseudo: Headers | null = null
+  for (const name of Object.keys(all)) {
+    if (name.charCodeAt(0) === 0x3a) (pseudo ??= dict())[name] = all[name]!
+  }
+  if (pseudo === null) return { headers: all, pseudo }
+  const headers: Headers = dict()
+  for (const name of Object.keys(all)) if (name.charCodeAt(0) !== 0x3a) headers[name] = all[name]!
+  return { headers, pseudo }
 }
 
 /** First value of a header in our map. */

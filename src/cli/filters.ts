@@ -7,7 +7,7 @@ import type { Client } from '../record.js'
 import type { RecordFilter, StatusClass } from '../store/filters.js'
 import { listOf, parseContextPair, parseStatus, parseTime } from './parse.js'
 
-export const CLIENTS: readonly Client[] = ['fetch', 'undici', 'http']
+export const CLIENTS: readonly Client[] = ['fetch', 'undici', 'http', 'http2']
 
 export type FilterName = 'method' | 'status' | 'failed' | 'host' | 'client' | 'from' | 'to' | 'url' | 'chain' | 'context'
 

@@ -15,7 +15,7 @@ import { rawError, type BodyState, type Exchange, type RawBody, type RawExchange
 import type { Client, Context, ErrorPhase, OmittedReason } from '../record.js'
 
 const NULL = 0xffffffff
-const CLIENTS: readonly Client[] = ['fetch', 'undici', 'http']
+const CLIENTS: readonly Client[] = ['fetch', 'undici', 'http', 'http2']
 const STATES: readonly BodyState[] = ['complete', 'incomplete', 'not-consumed']
 const PHASES: readonly ErrorPhase[] = ['connect', 'request', 'response']
 const OMITTED: ReadonlyArray<OmittedReason | null> = [null, 'disabled', 'content-type', 'too-large', 'binary', 'not-consumed', 'decode-error']

@@ -338,7 +338,7 @@ const STATUS_TEXT: Record<number, string> = {
 const CLIENT_ERRORS = new Weighted([[404, 40], [400, 15], [429, 12], [422, 10], [401, 10], [409, 8], [403, 5]] as const)
 const SERVER_ERRORS = new Weighted([[500, 40], [502, 25], [503, 25], [504, 10]] as const)
 const CLIENTS = new Weighted<Client>([['fetch', 50], ['http', 30], ['undici', 20]])
-const USER_AGENTS: Record<Client, readonly string[]> = { fetch: ['node'], undici: ['undici'], http: ['axios/1.7.9', 'got (https://github.com/sindresorhus/got)', 'orders-service/4.2.1'] }
+const USER_AGENTS: Record<Client, readonly string[]> = { fetch: ['node'], undici: ['undici'], http: ['axios/1.7.9', 'got (https://github.com/sindresorhus/got)', 'orders-service/4.2.1'], http2: ['got (https://github.com/sindresorhus/got)'] }
 
 const PROBLEMS: Record<number, (call: Call) => string> = {
   400: () => '{"error":"bad_request","message":"quantity must be a positive integer"}',
