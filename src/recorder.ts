@@ -131,6 +131,16 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       closeTimeout,
       onRecords: (records) => { for (const r of records) this.emitRecord(r) },
       onError: (err) => this.fail(err),
+      // At exit the last records are handed over synchronously: the sinks write them so too.
+      onExiting: (deadline) => {
+        for (const sink of this.sinks) {
+          try {
+            sink.atExit?.(deadline)
+          } catch (err) {
+            this.sinkFailed(sink, err)
+          }
+        }
+      },
     })
     this.host.wantRecords(this.wantsRecords())
     if (this.options.flushOnSignal) {

@@ -10,7 +10,7 @@ import { isForm, isJson, maskBody } from './body.js'
 import { findSecrets, type Detector } from './detectors.js'
 import { parseForm } from './form.js'
 import { maskHeaders, URL_HEADERS } from './headers.js'
-import { MaskSession, pointer } from './session.js'
+import { MaskSession, mayHoldSentinel, pointer } from './session.js'
 import { maskUrl, splitUrl } from './url.js'
 import { dict } from '../dict.js'
 
@@ -53,7 +53,7 @@ export function maskRecord (raw: OutgoingRequestRecord, how: RecordMasking): Out
   }
 
   if (how.detectors.length > 0) {
-    eachString(record, (text) => {
+    eachString(record, false, (text) => {
       const found = findSecrets(text, how.detectors)
       if (found.length === 0) return text
       let out = ''
@@ -66,10 +66,21 @@ export function maskRecord (raw: OutgoingRequestRecord, how: RecordMasking): Out
       return out + text.slice(copied)
     })
   }
+  // Nothing masked and nothing learned: pass 3 would give back every string as it is (sentinels carry
+  // the masker's nonce, so no upstream text holds one), so only the query is derived, as it does.
+  if (!s.issued && s.secrets.size === 0) {
+    record.query = queryOf(record.url)
+    return record
+  }
   const masks: Mask[] = []
   const encoded = encodedFields(record)
   const json = jsonFields(record)
-  eachString(record, (text, field) => s.reveal(s.scrub(text), field, how.marker, masks, encoded.has(field), json.has(field)))
+  eachString(record, true, (text, at, name, index) => {
+    const scrubbed = s.scrub(text)
+    if (!mayHoldSentinel(scrubbed)) return scrubbed
+    const field = fieldOf(at, name, index)
+    return s.reveal(scrubbed, field, how.marker, masks, encoded.has(field), json.has(field))
+  })
   record.masks = masks
   return record
 }
@@ -111,12 +122,12 @@ export function findMarkers (record: OutgoingRequestRecord, marker: string): Mas
   const masks: Mask[] = []
   const copy = { ...record, request: { ...record.request }, response: record.response && { ...record.response }, error: record.error && { ...record.error } }
   const encoded = encodeURIComponent(marker)
-  eachString(copy, (text, field) => {
+  eachString(copy, false, (text, at, name, index) => {
     const spans: Array<[number, number]> = []
     for (const form of new Set([marker, encoded])) {
       for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + form.length)) spans.push([at, at + form.length])
     }
-    if (spans.length) masks.push({ field, by: 'name', rule: '?', spans: spans.sort((a, b) => a[0] - b[0]) })
+    if (spans.length) masks.push({ field: fieldOf(at, name, index), by: 'name', rule: '?', spans: spans.sort((a, b) => a[0] - b[0]) })
     return text
   })
   return masks
@@ -141,13 +152,13 @@ export function withMasks (record: OutgoingRequestRecord, marker: string): Outgo
 
 /**
  * Calls `fn` on every string of the record that can hold a secret, and stores what it returns; the
- * second argument is the string's JSON Pointer. The query is derived from the URL again afterwards.
+ * string's JSON Pointer is `fieldOf(at, name, index)`, made only where it is needed. With `query`, the
+ * query is derived from the URL again afterwards.
  */
-function eachString (r: OutgoingRequestRecord, fn: (text: string, field: string) => string): void {
+function eachString (r: OutgoingRequestRecord, query: boolean, fn: Visit): void {
   r.url = fn(r.url, '/url')
   r.path = fn(r.path, '/path')
-  const search = splitUrl(r.url).search
-  r.query = search === null ? dict() : parseForm(search)
+  if (query) r.query = queryOf(r.url)
   r.request.headers = mapHeaders(r.request.headers, '/request/headers', fn)
   if (r.request.pseudoHeaders) r.request.pseudoHeaders = mapHeaders(r.request.pseudoHeaders, '/request/pseudoHeaders', fn)
   if (r.request.body !== null) r.request.body = fn(r.request.body, '/request/body')
@@ -161,19 +172,47 @@ function eachString (r: OutgoingRequestRecord, fn: (text: string, field: string)
   if (r.context !== null) r.context = mapStrings(r.context, '/context', fn) as Context
 }
 
-function mapHeaders (headers: Headers, at: string, fn: (text: string, field: string) => string): Headers {
-  const out: Headers = dict()
-  for (const name of Object.keys(headers)) {
-    const value = headers[name]!
-    const field = at + pointer(name)
-    out[name] = Array.isArray(value)
-      ? value.map((v, i) => typeof v === 'string' ? fn(v, field + pointer(i)) : v)
-      : typeof value === 'string' ? fn(value, field) : value
-  }
-  return out
+/** Visits one string: its field is `fieldOf(at, name, index)`. */
+type Visit = (text: string, at: string, name?: string, index?: number) => string
+
+function fieldOf (at: string, name?: string, index?: number): string {
+  if (name === undefined) return at
+  return index === undefined ? at + pointer(name) : at + pointer(name) + pointer(index)
 }
 
-function mapStrings (value: unknown, at: string, fn: (text: string, field: string) => string): unknown {
+function queryOf (url: string): Record<string, string | string[]> {
+  const search = splitUrl(url).search
+  return search === null ? dict() : parseForm(search)
+}
+
+/** The headers with each string replaced by what `fn` returns: the same object when nothing changed. */
+function mapHeaders (headers: Headers, at: string, fn: Visit): Headers {
+  let out: Headers | null = null
+  const names = Object.keys(headers)
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k]!
+    const value = headers[name]!
+    let next = value
+    if (Array.isArray(value)) {
+      let copy: string[] | null = null
+      for (let i = 0; i < value.length; i++) {
+        const v = value[i]
+        if (typeof v !== 'string') continue
+        const w = fn(v, at, name, i)
+        if (w !== v) (copy ??= value.slice())[i] = w
+      }
+      if (copy !== null) next = copy
+    } else if (typeof value === 'string') next = fn(value, at, name)
+    if (next !== value && out === null) {
+      out = dict()
+      for (let j = 0; j < k; j++) out[names[j]!] = headers[names[j]!]!
+    }
+    if (out !== null) out[name] = next
+  }
+  return out ?? headers
+}
+
+function mapStrings (value: unknown, at: string, fn: Visit): unknown {
   if (typeof value === 'string') return fn(value, at)
   if (Array.isArray(value)) return value.map((v, i) => mapStrings(v, at + pointer(i), fn))
   if (value === null || typeof value !== 'object') return value
