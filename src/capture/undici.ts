@@ -30,6 +30,8 @@ interface UndiciRequest {
 }
 
 const exchanges = new WeakMap<UndiciRequest, Exchange>()
+/** Requests that undici sent over HTTP/2 (`allowH2`), as its sendHeaders block tells. */
+const overH2 = new WeakSet<UndiciRequest>()
 
 /** What we learnt about one copy of undici from the first request of its Request class. */
 interface Copy {
@@ -124,9 +126,18 @@ function onSendHeaders ({ request, headers }: { request: UndiciRequest, headers:
   if (!ex) return
   ex.connected = true
   tracker?.sent(ex)
+  // Over HTTP/2 (allowH2) the block lists the header object undici hands to node:http2, pseudo-headers
+  // (`:method: GET`) and content-length included, and there is no other framing to add.
+  if (H2_BLOCK.test(headers)) {
+    overH2.add(request)
+    ex.requestHeaders = () => headers
+    return
+  }
   // The block as written to the socket, host and all; undici publishes it before adding the framing header.
   ex.requestHeaders = () => withFraming(headers, request, ex)
 }
+
+const H2_BLOCK = /(?:^|\n):[a-z]/
 
 const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH', 'QUERY'])
 
@@ -156,12 +167,14 @@ function onHeaders ({ request, response }: { request: UndiciRequest, response: {
   if (!ex || !t || ex.done) return
   // Informational responses (100-continue, 103) precede the real one.
   if (response.statusCode < 200 && response.statusCode !== 101) return
+  const h2 = overH2.has(request)
   t.respond(ex, {
     status: response.statusCode,
     statusText: response.statusText ?? '',
-    httpVersion: '1.1',
-    // As undici holds them (Buffers): the pipeline reads them as latin1, as undici does.
-    headers: () => response.headers,
+    httpVersion: h2 ? '2.0' : '1.1',
+    // As undici holds them (Buffers): the pipeline reads them as latin1, as undici does. Over HTTP/2,
+    // undici takes `:status` out of the headers into statusCode: it goes back as the pseudo-header.
+    headers: h2 ? () => [':status', String(response.statusCode), ...response.headers] : () => response.headers,
   })
   ex.responseBody = t.openBody(findHeader(response.headers, 'content-type'))
 }

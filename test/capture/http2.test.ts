@@ -1,5 +1,5 @@
 // HTTP/2 is recorded like HTTP/1 (issue #15): node:http2's session.request() (raw, and got with
-// { http2: true }), against real local h2 servers over TLS (ALPN) and h2c.
+// { http2: true }) and undici with allowH2, against real local h2 servers over TLS (ALPN) and h2c.
 // Each exchange is made once without the recorder and once with it: the app must see the same
 // status, headers, body bytes and errors, and each recorded stream gets exactly one right record.
 // Streams that must wait for the app wait on its events (the first chunk reached it), never on time.
@@ -289,3 +289,71 @@ describe('got with { http2: true }', () => {
   })
 })
 
+describe('undici with allowH2: true', () => {
+  type Undici = typeof import('undici')
+  const withAgent = async <T>(fn: (undici: Undici, agent: InstanceType<Undici['Agent']>) => Promise<T>): Promise<T> => {
+    const undici = await import('undici')
+    const agent = new undici.Agent({ allowH2: true, connect: { ca: up.ca } })
+    try {
+      return await fn(undici, agent)
+    } finally {
+      await agent.close()
+    }
+  }
+  const run = (tag: string): Promise<Seen[]> => withAgent(async (undici, dispatcher) => {
+    const res = await undici.request(`${up.tls}/echo?via=request`, {
+      dispatcher, method: 'POST', headers: { 'x-case': `${tag}-request`, 'content-type': 'text/plain', authorization: 'Bearer undici-secret' }, body: 'from undici.request',
+    })
+    const a: Seen = { status: res.statusCode, headers: res.headers as Record<string, string>, body: Buffer.from(await res.body.arrayBuffer()), error: null }
+    const f = await undici.fetch(`${up.tls}/echo?via=fetch`, { dispatcher, headers: { 'x-case': `${tag}-fetch` } })
+    const b: Seen = { status: f.status, headers: Object.fromEntries(f.headers), body: Buffer.from(await f.arrayBuffer()), error: null }
+    return [a, b]
+  })
+
+  it('undici.request and fetch: labelled 2.0, with the headers actually sent, one record each', async () => {
+    const plain = await run('u')
+    const { records, result, errors } = await recording({}, () => run('u'))
+    assert.deepEqual(errors, [])
+    assert.deepEqual(result.map(comparable), plain.map(comparable))
+    assert.equal(records.length, 2, 'no second record from node:http2 under undici')
+
+    const req = recordFor(records, 'u-request')
+    assert.equal(req.client, 'undici')
+    assert.equal(req.response?.httpVersion, '2.0')
+    assert.deepEqual({ ...req.request.pseudoHeaders }, { ':authority': new URL(up.tls).host, ':method': 'POST', ':path': '/echo?via=request', ':scheme': 'https' })
+    assert.deepEqual({ ...req.request.headers }, { 'x-case': 'u-request', 'content-type': 'text/plain', authorization: MARKER, 'content-length': '19' })
+    assert.deepEqual({ ...req.response?.pseudoHeaders }, { ':status': '200' })
+    assert.equal(req.request.body, 'from undici.request')
+    assert.equal(req.response?.body, result[0]!.body.toString('utf8').replace('Bearer undici-secret', MARKER))
+    // what the server received is what the record says was sent
+    const got = JSON.parse(req.response!.body!) as { headers: Record<string, string> }
+    assert.deepEqual(Object.keys(got.headers).sort(), Object.keys(req.request.headers).sort())
+
+    const fetched = recordFor(records, 'u-fetch')
+    assert.equal(fetched.client, 'fetch')
+    assert.equal(fetched.response?.httpVersion, '2.0')
+    assert.equal(fetched.request.pseudoHeaders?.[':method'], 'GET')
+    assert.equal(fetched.request.headers['user-agent'], 'undici')
+    assert.equal(fetched.response?.body, result[1]!.body.toString('utf8'))
+  })
+
+  it('a streamed response reaches undici.request chunk by chunk', async () => {
+    const read = (tag: string): Promise<string[]> => withAgent(async (undici, dispatcher) => {
+      const res = await undici.request(`${up.tls}/stream?tag=${tag}&n=3`, { dispatcher, headers: { 'x-case': tag } })
+      const chunks: string[] = []
+      for await (const chunk of res.body) {
+        chunks.push(Buffer.from(chunk as Uint8Array).toString('utf8'))
+        up.next(tag)
+      }
+      return chunks
+    })
+    const plain = await read('u-plain')
+    const { records, result, errors } = await recording({}, () => read('u-rec'))
+    assert.deepEqual(errors, [])
+    assert.deepEqual(result, plain)
+    assert.equal(result.length, 3)
+    const r = recordFor(records, 'u-rec')
+    assert.equal(r.response?.httpVersion, '2.0')
+    assert.equal(r.response?.body, [0, 1, 2].map(event).join(''))
+  })
+})
