@@ -59,7 +59,7 @@ describe('the command line', { concurrency: true }, () => {
     [['export', '--format', 'xml'], /^error: option '--format <format>' argument 'xml' is invalid\. Allowed choices are ndjson, har, csv\./],
     [['export', '--status', '404', '99'], /^error: option '--status <code-or-class\.\.\.>' argument '99' is invalid\. Expected a status code \(404\) or class \(5xx\)\./],
     [['export', '--from', 'yesterday'], /^error: option '--from <time>' argument 'yesterday' is invalid\. Expected an ISO-8601 time/],
-    [['export', '--client', 'curl'], /^error: option '--client <client>' argument 'curl' is invalid\. Allowed choices are fetch, undici, http\./],
+    [['export', '--client', 'curl'], /^error: option '--client <client>' argument 'curl' is invalid\. Allowed choices are fetch, undici, http, http2\./],
     [['export', '--context', 'requestId'], /^error: option '--context <key=value\.\.\.>' argument 'requestId' is invalid\. Expected key=value/],
     [['tail', '--interval', '0'], /^error: option '--interval <ms>' argument '0' is invalid\. Expected an integer of at least 1\./],
     [['prune', '--max-rows', 'many'], /^error: option '--max-rows <n>' argument 'many' is invalid\. Expected a non-negative integer, or none\./],

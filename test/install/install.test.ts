@@ -103,7 +103,7 @@ describe('install()', () => {
     ['unknown encoding', { contentTypes: [{ pattern: 'text/*', defaultEncoding: 'klingon' }] }, /^options\.contentTypes\[0\]\.defaultEncoding /],
     ['unknown option', { maxContentLenght: 10 }, 'options.maxContentLenght is not a known option'],
     ['sampleRate above 1', { sampleRate: 1.5 }, 'options.sampleRate must be a number from 0 to 1'],
-    ['unknown client', { clients: ['fetch', 'curl'] }, /^options\.clients\[1\] must be one of fetch, undici, http$/],
+    ['unknown client', { clients: ['fetch', 'curl'] }, /^options\.clients\[1\] must be one of fetch, undici, http, http2$/],
     ['bad console format', { console: { format: 'xml' } }, /^options\.console\.format must be one of 'text', 'json'$/],
     ['console stream without write', { console: { stream: {} } }, 'options.console.stream must have a write() method'],
     ['logger without info', { logger: {} }, /^options\.logger must be/],
