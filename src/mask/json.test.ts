@@ -132,13 +132,23 @@ describe('maskJson with maskString', () => {
     assert.equal(out, `{"next":"https://h/p?token=${MARKER}&x=1","plain":"https://h/p","list":["/cb#access_token=${MARKER}"],"mail":"a@b"}`)
   })
 
-  // Only the string that changed is re-escaped: `\/` is kept as the body wrote it, a `\u00e9` is written as `é`.
-  it("keeps the body's \\/ style in a string whose URL was masked", () => {
+  // Only the part the masker changed is written anew; the rest of the string is copied as the body wrote it.
+  it("keeps the body's escapes around a masked URL secret: \\/, \\u002f, \\u00e9", () => {
     const m = plainMasking()
     assert.equal(
       maskJson('{"u":"https:\\/\\/h\\/p?sig=abc&n=\\u00e9"}', m, urls(m)),
-      `{"u":"https:\\/\\/h\\/p?sig=${MARKER}&n=é"}`,
+      `{"u":"https:\\/\\/h\\/p?sig=${MARKER}&n=\\u00e9"}`,
     )
+    assert.equal(maskJson('{"u":"https:\\u002f\\u002fh/p?token=abc"}', m, urls(m)), `{"u":"https:\\u002f\\u002fh/p?token=${MARKER}"}`)
+    assert.equal(maskJson('{"u":"\\u0068ttps://h/p?token=abc&b=\\u0041"}', m, urls(m)), `{"u":"\\u0068ttps://h/p?token=${MARKER}&b=\\u0041"}`)
+  })
+
+  // What maskString writes takes the body's style: `\/`, and non-ASCII as `\u` escapes when the body wrote it so (the URL masker percent-encodes its marker).
+  it('writes the marker in the body\'s escape style', () => {
+    const m = plainMasking()
+    const mark = (v: string) => v.replace('abc', 'h/é')
+    assert.equal(maskJson('{"u":"x:\\/\\/h?token=abc&n=\\u00e9"}', m, mark), '{"u":"x:\\/\\/h?token=h\\/\\u00e9&n=\\u00e9"}')
+    assert.equal(maskJson('{"u":"x://h?token=abc"}', m, mark), '{"u":"x://h?token=h/é"}')
   })
 
   it('masks a URL under a secret name whole, without calling maskString', () => {

@@ -101,7 +101,7 @@ export function maskJson(text: string, m: NameMasking, maskString?: (value: stri
         const value = unescape(raw)
         const masked = maskString(value)
         if (masked !== value) {
-          out += text.slice(copied, i + 1) + escape(masked, raw)
+          out += text.slice(copied, i + 1) + escape(masked, value, raw)
           copied = contentStop
         }
       }
@@ -142,10 +142,39 @@ const URL_CHARS = ['?', '#', '@']
 /** JSON literals: a secret name over one of these hides nothing. */
 const LITERALS: ReadonlySet<string> = new Set(['true', 'false', 'null'])
 
-/** The JSON string content for `value`, keeping the body's `\/` style when the original used it. */
-function escape(value: string, original: string): string {
-  const quoted = JSON.stringify(value).slice(1, -1)
-  return original.includes('\\/') ? quoted.replaceAll('/', '\\/') : quoted
+/**
+ * The JSON string content for `masked`, the masked form of `value` (which `raw` decodes to): what
+ * the masker left alone before and after the part it changed is copied from `raw` as the body wrote
+ * it (`\u002f`, `\/`, `\u00e9` alike), and only that part is escaped anew, in the body's style where
+ * it has one (`\/`, non-ASCII as `\u` escapes).
+ */
+function escape(masked: string, value: string, raw: string): string {
+  const max = Math.min(value.length, masked.length)
+  let prefix = 0
+  while (prefix < max && value.charCodeAt(prefix) === masked.charCodeAt(prefix)) prefix++
+  let suffix = 0
+  while (suffix < max - prefix && value.charCodeAt(value.length - 1 - suffix) === masked.charCodeAt(masked.length - 1 - suffix)) suffix++
+  const at = rawOffsets(raw)
+  let middle = JSON.stringify(masked.slice(prefix, masked.length - suffix)).slice(1, -1)
+  if (raw.includes('\\/')) middle = middle.replaceAll('/', '\\/')
+  if (/\\u00[89a-fA-F][0-9a-fA-F]|\\u0[1-9a-fA-F][0-9a-fA-F]{2}|\\u[1-9a-fA-F][0-9a-fA-F]{3}/.test(raw)) {
+    middle = middle.replace(/[^\0-\x7f]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+  }
+  return raw.slice(0, at[prefix]) + middle + raw.slice(at[value.length - suffix])
+}
+
+/** Where each UTF-16 unit of the decoded string starts in `raw` (one more entry for its end): an escape is one unit. */
+function rawOffsets(raw: string): number[] {
+  const at: number[] = []
+  let i = 0
+  while (i < raw.length) {
+    if (raw.charCodeAt(i) === BACKSLASH && i === raw.length - 1) break // a lone backslash ending a cut-off string decodes to nothing
+    at.push(i)
+    if (raw.charCodeAt(i) !== BACKSLASH) i++
+    else i += raw.charAt(i + 1) === 'u' && HEX4.test(raw.slice(i + 2, i + 6)) ? 6 : 2
+  }
+  at.push(raw.length)
+  return at
 }
 
 /**

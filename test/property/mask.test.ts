@@ -757,11 +757,8 @@ describe('property: masking', () => {
     }), { numRuns: 50 })
   })
 
-  // Masking a URL in a JSON string decodes the string and writes it back with JSON.stringify's escapes.
-  it('JSON strings that hold a URL, in any escape style, come back as written apart from the markers', {
-    todo: 'counterexample: {"u":"https:\\u002f\\u002fh/p?token=abc"} → {"u":"https://h/p?token=***hidden***"}; the output holds "https://h", which the input does not. ' +
-      'maskJson (json.ts) unescapes a string that may hold a URL, masks it, and writes escape(masked) = JSON.stringify(masked), which keeps only the `\\/` style: any other escape (\\u002f, \\u0041, \\u00e9) is rewritten',
-  }, () => {
+  // Masking a URL in a JSON string writes anew only what it masked: the body's own escapes around it stay as written.
+  it('JSON strings that hold a URL, in any escape style, come back as written apart from the markers', () => {
     // A URL with a secret in its query, written as a JSON string with some of its characters as `\u` escapes.
     const escaped = fc.tuple(secret, fc.uniqueArray(fc.nat(40), { minLength: 1, maxLength: 4 })).map(([s, at]) => {
       const chars = [...`https://api.example.com/v1?token=${encodeURIComponent(s)}`]
