@@ -14,8 +14,9 @@
  *   cannot be read, the recorder's options apply, and onError says so once.
  * - The queue is written out before a process that ends by itself exits (`beforeExit`) and on
  *   `recorder.close()`, which the recorder also calls on SIGTERM and SIGINT when the app does not
- *   handle them (src/signals.ts). What is still queued at a SIGKILL or `process.exit()` is lost (see
- *   docs/operations.md).
+ *   handle them (src/signals.ts). What is still queued at a SIGKILL is lost; at `process.exit()` the
+ *   pipeline thread's writes are waited for (closeTimeout), but this sink's queue cannot be written
+ *   synchronously, so what it still holds is lost and said to onError (see docs/operations.md).
  */
 import { DatabaseError, QueueFullError } from '../errors.js'
 import { OverflowNotice } from '../overflow.js'
