@@ -23,7 +23,8 @@ import { writeSync } from 'node:fs'
 import { install } from '../../src/index.js'
 import { startUpstream } from '../fixtures/upstream.js'
 
-const cfg = JSON.parse(process.env.EXIT_APP!) as {
+/** What the test asks of this app, as JSON in EXIT_APP. */
+export interface AppConfig {
   pipeline: 'thread' | 'inline'
   take: 'console' | 'onRecord'
   database?: string
@@ -34,6 +35,8 @@ const cfg = JSON.parse(process.env.EXIT_APP!) as {
   closeTimeout?: number
   quietStdout?: boolean
 }
+
+const cfg = JSON.parse(process.env.EXIT_APP!) as AppConfig
 
 if (cfg.quietStdout) process.stdout.on('error', () => {})
 const upstream = await startUpstream()

@@ -19,22 +19,11 @@ import { fileURLToPath } from 'node:url'
 import type { OutgoingRequestRecord } from '../../src/index.js'
 import { openStore } from '../../src/store/store.js'
 import { runNode, type Exit } from '../helpers/child.js'
+import type { AppConfig } from './exit-app.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const APP = join(ROOT, 'test', 'pipeline', 'exit-app.ts')
 const N = 50
-
-interface AppConfig {
-  pipeline: 'thread' | 'inline'
-  take: 'console' | 'onRecord'
-  database?: string
-  warm?: boolean
-  n: number
-  end: 'exit' | 'sigterm'
-  path?: string
-  closeTimeout?: number
-  quietStdout?: boolean
-}
 
 let dir: string
 before(async () => { dir = await mkdtemp(join(tmpdir(), 'lor-exit-')) })
