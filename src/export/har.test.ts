@@ -215,6 +215,27 @@ describe('har', () => {
     assert.deepEqual(entry.response.content, { size: 0, mimeType: '' })
   })
 
+  it('maps an HTTP/2 exchange: the pseudo-headers first in each header list, as browsers write them; HTTP/2.0 even without a response', async () => {
+    const pseudo = { ':method': 'GET', ':scheme': 'https', ':authority': 'api.example.com', ':path': '/v1/items?api_key=***hidden***&page=2' }
+    const [ok, reset] = (await har([
+      makeRecord({
+        client: 'http2',
+        request: { pseudoHeaders: pseudo, headers: { accept: 'application/json' } },
+        response: { httpVersion: '2.0', pseudoHeaders: { ':status': '200' }, headers: { 'content-type': 'application/json' } },
+      }),
+      makeErrorRecord({ client: 'http2', request: { pseudoHeaders: pseudo, headers: {} } }),
+    ])).log.entries
+    assert.deepEqual(ok.request.headers, [
+      { name: ':method', value: 'GET' }, { name: ':scheme', value: 'https' }, { name: ':authority', value: 'api.example.com' },
+      { name: ':path', value: '/v1/items?api_key=***hidden***&page=2' }, { name: 'accept', value: 'application/json' },
+    ])
+    assert.deepEqual(ok.response.headers, [{ name: ':status', value: '200' }, { name: 'content-type', value: 'application/json' }])
+    assert.equal(ok.request.httpVersion, 'HTTP/2.0')
+    assert.equal(ok.response.httpVersion, 'HTTP/2.0')
+    assert.equal(reset.request.httpVersion, 'HTTP/2.0', 'a stream that got no response was still HTTP/2')
+    assert.equal(reset.request.headers[0].name, ':method')
+  })
+
   it('lists cookies from cookie and set-cookie headers, and none for masked ones', async () => {
     const doc = await har([
       makeRecord({

@@ -97,9 +97,9 @@ export function harEntry (record: OutgoingRequestRecord): HarEntry {
     request: {
       method: record.method,
       url: record.url,
-      httpVersion: response ? httpVersion(response) : 'HTTP/1.1',
+      httpVersion: response ? httpVersion(response) : request.pseudoHeaders ? 'HTTP/2.0' : 'HTTP/1.1',
       cookies: requestCookies(header(request.headers, 'cookie')),
-      headers: nameValues(request.headers),
+      headers: headerList(request),
       queryString: nameValues(record.query),
       ...(request.body !== null && { postData: { mimeType: mimeType(request), text: request.body } }),
       headersSize: -1,
@@ -138,7 +138,7 @@ function harResponse (response: ResponseRecord): HarResponse {
     statusText: response.statusText,
     httpVersion: httpVersion(response),
     cookies: responseCookies(header(response.headers, 'set-cookie')),
-    headers: nameValues(response.headers),
+    headers: headerList(response),
     content: {
       size: response.size ?? 0,
       mimeType: mimeType(response),
@@ -181,6 +181,13 @@ function bodyExtras (body: BodyRecord): BodyExtras {
 }
 
 /** Header and query maps as HAR lists them: in order, a repeated name once per value. */
+/**
+ * The header list, HTTP/2's pseudo-headers first, as they went on the wire and as browsers' HAR
+ * files list them (`:method`, `:scheme`, `:authority`, `:path`; `:status`).
+ */
+const headerList = (side: BodyRecord): HarNameValue[] =>
+  side.pseudoHeaders ? [...nameValues(side.pseudoHeaders), ...nameValues(side.headers)] : nameValues(side.headers)
+
 function nameValues (map: Record<string, string | readonly string[]>): HarNameValue[] {
   const list: HarNameValue[] = []
   for (const name of Object.keys(map)) {

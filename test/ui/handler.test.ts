@@ -180,6 +180,42 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(found.masks.map((m: { field: string, rule: string }) => `${m.field} ${m.rule}`), ['/url ?', '/request/headers/authorization ?', '/response/headers/set-cookie/0 ?'])
     })
 
+    it("shows an HTTP/2 exchange's pseudo-headers apart from its headers, :path marked where it was masked", async () => {
+      const M = '***hidden***'
+      const h2 = makeRecord({
+        at: T0 + 7000,
+        client: 'http2',
+        host: 'h2.example.com',
+        url: `https://h2.example.com/v1/items?token=${M}`,
+        path: '/v1/items',
+        query: { token: M },
+        request: {
+          pseudoHeaders: { ':method': 'GET', ':scheme': 'https', ':authority': 'h2.example.com', ':path': `/v1/items?token=${M}` },
+          headers: { accept: 'application/json' },
+        },
+        response: { httpVersion: '2.0', pseudoHeaders: { ':status': '200' } },
+        masks: [
+          { field: '/url', by: 'name', rule: 'token', spans: [[38, 50]] },
+          { field: '/request/pseudoHeaders/:path', by: 'name', rule: 'token', spans: [[16, 28]] },
+        ],
+      })
+      await store.insert([h2])
+      const detail = (await browser.text(`/requests/${h2.id}`)).body
+      const request = detail.slice(detail.indexOf('<h2>Request</h2>'), detail.indexOf('<h2>Response</h2>'))
+      const pseudo = /<h3>Pseudo-headers <span class="muted">\(HTTP\/2\)<\/span><\/h3>.*?<\/table>/s.exec(request)![0]
+      assert.match(pseudo, /<th scope="row">:method<\/th><td>GET<\/td>/)
+      assert.match(pseudo, /<th scope="row">:authority<\/th><td>h2\.example\.com<\/td>/)
+      assert.match(pseudo, /<th scope="row">:path<\/th><td>\/v1\/items\?token=<mark class="masked" title="masked: name rule &#39;token&#39;"/)
+      assert.ok(request.indexOf('<h3>Pseudo-headers') < request.indexOf('<h3>Headers</h3>'), 'pseudo-headers come first')
+      const headers = /<h3>Headers<\/h3>.*?<\/table>/s.exec(request)![0]
+      assert.doesNotMatch(headers, /:method|:path/)
+      const response = detail.slice(detail.indexOf('<h2>Response</h2>'))
+      assert.match(response, /<h3>Pseudo-headers.*?<th scope="row">:status<\/th><td>200<\/td>/s)
+      assert.match(detail, /<span class="muted">HTTP\/2\.0<\/span>/)
+      const plain = (await browser.text(`/requests/${records[0]!.id}`)).body
+      assert.doesNotMatch(plain, /Pseudo-headers/, 'an HTTP/1 record has none')
+    })
+
     it('needs the CSRF token for every state change', async () => {
       assert.equal((await browser.post('/settings', { saveToDb: 'no' })).status, 403)
       assert.equal((await browser.post('/settings/prune', {})).status, 403)

@@ -68,6 +68,7 @@ ${r.context || r.traceId || r.spanId
 <section>
   <h2>Request</h2>
   ${Object.keys(r.query).length ? html`<h3>Query</h3>${queryTable(r, m)}` : null}
+  ${pseudoTable('/request', r.request, m)}
   <h3>Headers</h3>
   ${pairsTable(r.request.headers, (name, i) => m.in(headerField('/request', r.request.headers, name, i)))}
   ${bodySection('request', r.request, view, raw)}
@@ -75,7 +76,7 @@ ${r.context || r.traceId || r.spanId
 <section>
   <h2>Response</h2>
   ${res
-    ? html`<h3>Headers</h3>${pairsTable(res.headers, (name, i) => m.in(headerField('/response', res.headers, name, i)))}${bodySection('response', res, view, raw)}`
+    ? html`${pseudoTable('/response', res, m)}<h3>Headers</h3>${pairsTable(res.headers, (name, i) => m.in(headerField('/response', res.headers, name, i)))}${bodySection('response', res, view, raw)}`
     : html`<p class="muted">No response${r.error ? ': the exchange failed (above).' : '.'}</p>`}
   <p><a href="${href}${'?' + toggle.toString()}">${raw ? 'Show bodies formatted' : 'Show bodies raw'}</a></p>
 </section>
@@ -130,9 +131,19 @@ function legend (masks: MaskIndex): SafeHtml | null {
     : null}</p>`
 }
 
-/** A header value's JSON Pointer: `/request/headers/set-cookie/1` for the second of a repeated header. */
-function headerField (side: '/request' | '/response', headers: Headers, name: string, i: number): string {
-  return `${side}/headers${pointer(name)}${Array.isArray(headers[name]) ? pointer(i) : ''}`
+/**
+ * A header value's JSON Pointer: `/request/headers/set-cookie/1` for the second of a repeated header;
+ * `/request/pseudoHeaders/:path` for an HTTP/2 pseudo-header.
+ */
+function headerField (side: '/request' | '/response', headers: Headers, name: string, i: number, key: 'headers' | 'pseudoHeaders' = 'headers'): string {
+  return `${side}/${key}${pointer(name)}${Array.isArray(headers[name]) ? pointer(i) : ''}`
+}
+
+/** HTTP/2's pseudo-headers (`:method`, `:path`…; `:status`), apart from the headers, as the record keeps them. */
+function pseudoTable (side: '/request' | '/response', body: BodyRecord, m: MaskIndex): SafeHtml | null {
+  const pseudo = body.pseudoHeaders
+  if (!pseudo) return null
+  return html`<h3>Pseudo-headers <span class="muted">(HTTP/2)</span></h3>${pairsTable(pseudo, (name, i) => m.in(headerField(side, pseudo, name, i, 'pseudoHeaders')))}`
 }
 
 /**
