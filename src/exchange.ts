@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import type { BodyCollector, BodyDecision } from './body/collector.js'
+import type { ConnectionInfo } from './capture/connection.js'
 import type { RawHeaders } from './capture/headers.js'
 import type { Client, Context, ErrorPhase } from './record.js'
 
@@ -26,6 +27,20 @@ export class Exchange {
   readonly t0 = performance.now()
   ttfbMs: number | null = null
   durationMs: number | null = null
+  /**
+   * Connection phases, in ms since start (`elapsed()`), NaN until seen: a connection handed over
+   * (or its connect begun), its DNS lookup done, TCP connected, TLS done, the request all written.
+   * builder/timings.ts makes the record's `timings` of them.
+   */
+  socketAt = NaN
+  dnsAt = NaN
+  connectAt = NaN
+  tlsAt = NaN
+  sentAt = NaN
+  /** the connection had carried an earlier exchange; null when the stack does not say */
+  reused: boolean | null = null
+  /** the connection, once it is ready (capture/connection.ts) */
+  connection: ConnectionInfo | null = null
   requestHeaders: HeaderSource | null = null
   requestBody: BodyCollector | null = null
   response: ResponseStart | null = null
@@ -90,6 +105,8 @@ export class Exchange {
       context: this.context,
       traceId: this.traceId,
       spanId: this.spanId,
+      phases: phasesOf(this),
+      connection: this.connection,
     }
   }
 }
@@ -114,6 +131,28 @@ export interface RawExchange {
   context: Context | null
   traceId: string | null
   spanId: string | null
+  /** null when the stack showed no phase at all */
+  phases: PhaseMarks | null
+  connection: ConnectionInfo | null
+}
+
+/** The phase marks of an Exchange (ms since start, NaN where not seen), as data. */
+export interface PhaseMarks {
+  socketAt: number
+  dnsAt: number
+  connectAt: number
+  tlsAt: number
+  sentAt: number
+  reused: boolean | null
+}
+
+/** Whether capture saw any phase of the exchange. */
+export const hasPhases = (ex: Exchange): boolean => !Number.isNaN(ex.socketAt) || !Number.isNaN(ex.sentAt) || ex.reused !== null
+
+/** The exchange's phase marks, or null when capture saw none. */
+export function phasesOf (ex: Exchange): PhaseMarks | null {
+  if (!hasPhases(ex)) return null
+  return { socketAt: ex.socketAt, dnsAt: ex.dnsAt, connectAt: ex.connectAt, tlsAt: ex.tlsAt, sentAt: ex.sentAt, reused: ex.reused }
 }
 
 export interface RawBody {

@@ -65,6 +65,47 @@ export interface ResponseRecord extends BodyRecord {
   httpVersion: string
 }
 
+/**
+ * Where the time of an exchange went, in ms, with the meanings of HAR 1.2's `timings` and Chrome
+ * DevTools': `blocked + dns + connect + send + wait + receive = durationMs`, and `tls` is the part of
+ * `connect` spent on the TLS handshake. A phase is null when it did not happen (a reused connection
+ * has no dns, connect or tls; a request to an IP address no dns) or the stack does not show it; the
+ * time of a phase the exchange never finished (an error, an abort) goes to the phase it was in.
+ */
+export interface Timings {
+  /** From start until a connection was at hand (or its connect began): the pool's queue. */
+  blocked: number
+  dns: number | null
+  /** TCP, and TLS when there is one. */
+  connect: number | null
+  tls: number | null
+  /** From the connection being ready until the request was all written. */
+  send: number | null
+  /** From then until the response's headers (time to first byte, less what came before). */
+  wait: number | null
+  /** The response body. */
+  receive: number | null
+}
+
+/** The connection an exchange went over, as the socket told it. */
+export interface ConnectionRecord {
+  /** The same for every exchange that used this connection (this process's own: a per-process prefix and a count). */
+  id: string
+  /** A kept-alive connection that an earlier exchange had used. */
+  reused: boolean
+  remoteAddress: string | null
+  remotePort: Integer | null
+  localPort: Integer | null
+  /** null over plain TCP. */
+  tls: {
+    /** `TLSv1.3`, `TLSv1.2`… */
+    protocol: string | null
+    cipher: string | null
+    /** What ALPN agreed: `h2`, `http/1.1`; null when it was not used. */
+    alpn: string | null
+  } | null
+}
+
 /** Where an error happened: before a connection, while sending, or after the response started. */
 export type ErrorPhase = 'connect' | 'request' | 'response'
 
@@ -141,6 +182,10 @@ export interface OutgoingRequestRecord {
   chainId: string | null
   /** Every masked value in this record (empty when nothing was masked or masking is off). */
   masks: Mask[]
+  /** Connection phases; absent when the stack showed none (and in records from before they were kept). */
+  timings?: Timings
+  /** The connection; absent when the stack showed none (and in records from before they were kept). */
+  connection?: ConnectionRecord
   /** What `recorder.runWithContext(ctx, fn)` set around the request, masked like the rest; null outside. */
   context: Context | null
   /**

@@ -7,6 +7,7 @@ import { parseHeaders, splitPseudo } from '../capture/headers.js'
 import type { RawExchange } from '../exchange.js'
 import type { Masker } from '../mask/index.js'
 import type { BodyRecord, Headers, OutgoingRequestRecord } from '../record.js'
+import { timingsOf } from './timings.js'
 
 /** Synchronous unless a body must be decompressed. */
 export function finalize (ex: RawExchange, policy: Policy, masker: Masker): OutgoingRequestRecord | Promise<OutgoingRequestRecord> {
@@ -38,6 +39,8 @@ function record (ex: RawExchange, request: OutgoingRequestRecord['request'], res
     startedAt: isoTime(ex.startedAt),
     durationMs: ex.durationMs,
     ttfbMs: ex.ttfbMs,
+    ...(ex.phases && { timings: timingsOf(ex.phases, ex.durationMs, ex.ttfbMs, ex.connection !== null || ex.phases.reused === true) }),
+    ...(ex.connection && { connection: { id: ex.connection.id, reused: ex.phases?.reused === true, remoteAddress: ex.connection.remoteAddress, remotePort: ex.connection.remotePort, localPort: ex.connection.localPort, tls: ex.connection.tls } }),
     client: ex.client,
     method: ex.method,
     url: ex.url,

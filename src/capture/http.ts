@@ -14,6 +14,7 @@ import { EventEmitter } from 'node:events'
 import diagnostics from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import type { Exchange } from '../exchange.js'
+import { connectionOf, isReady, usedBefore } from './connection.js'
 import { guard } from './guard.js'
 import { findHeader } from './headers.js'
 import type { Client } from '../record.js'
@@ -47,6 +48,7 @@ function begin (req: Req): Exchange | null {
   if (req.socket) watchSocket(req, ex, req.socket)
   else on.call(req, 'socket', listeners.socket)
   on.call(req, 'close', listeners.requestClose)
+  on.call(req, 'finish', listeners.finish)
   return ex
 }
 
@@ -83,20 +85,56 @@ function authority (req: Req): string {
   return written || req.host
 }
 
+/**
+ * Marks the phases of the connection the request waits for (DNS lookup, TCP, TLS) and, once it is
+ * ready, `connected` and the connection. TLS: the handshake belongs to connecting, so a rejected
+ * certificate is a connect-phase error.
+ */
 function watchSocket (req: Req, ex: Exchange, socket: Sock): void {
-  if (req.reusedSocket || (!socket.connecting && !(socket as any).encrypted)) {
+  ex.socketAt = ex.elapsed()
+  if (isReady(socket)) {
+    // Node says reusedSocket only of a socket taken from the free list, not of one handed to a queued request.
+    ex.reused = req.reusedSocket === true || usedBefore(socket)
+    ex.connection = connectionOf(socket)
     ex.connected = true
     return
   }
-  // TLS: the handshake belongs to connecting, so a rejected certificate is a connect-phase error.
+  ex.reused = false
   socket[kExchange] = ex
-  on.call(socket, (socket as any).encrypted ? 'secureConnect' : 'connect', listeners.connected)
+  on.call(socket, 'lookup', listeners.lookup)
+  on.call(socket, 'connect', listeners.connect)
+  if ((socket as any).encrypted) on.call(socket, 'secureConnect', listeners.secure)
 }
 
-function onConnected (this: Sock): void {
+function onLookup (this: Sock, err: Error | null): void {
   const ex = this[kExchange]
-  if (ex) ex.connected = true
-  this[kExchange] = undefined
+  if (ex && !err) ex.dnsAt = ex.elapsed()
+}
+
+function onConnect (this: Sock): void {
+  const ex = this[kExchange]
+  if (!ex) return
+  ex.connectAt = ex.elapsed()
+  if (!(this as any).encrypted) ready(this, ex)
+}
+
+function onSecure (this: Sock): void {
+  const ex = this[kExchange]
+  if (!ex) return
+  ex.tlsAt = ex.elapsed()
+  ready(this, ex)
+}
+
+function ready (socket: Sock, ex: Exchange): void {
+  socket[kExchange] = undefined
+  ex.connected = true
+  ex.connection = connectionOf(socket)
+}
+
+/** The request is all written (handed to the socket): the end of `send`. */
+function onFinish (this: Req): void {
+  const ex = this[kExchange]
+  if (ex && !ex.done) ex.sentAt = ex.elapsed()
 }
 
 /** `last`: this is `end()`, after which the request is out and the app waits. */
@@ -174,7 +212,10 @@ const report = (err: unknown): void => tracker?.fail(err)
 const listeners = {
   socket: guard(onSocket, report),
   requestClose: guard(onRequestClose, report),
-  connected: guard(onConnected, report),
+  lookup: guard(onLookup, report),
+  connect: guard(onConnect, report),
+  secure: guard(onSecure, report),
+  finish: guard(onFinish, report),
   data: guard(onData, report),
   end: guard(onEnd, report),
   responseClose: guard(onResponseClose, report),

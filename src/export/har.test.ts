@@ -236,6 +236,37 @@ describe('har', () => {
     assert.equal(reset.request.headers[0].name, ':method')
   })
 
+  it("maps the record's connection phases to HAR timings (-1 where a phase did not happen), and its connection", async () => {
+    const fresh = makeRecord({
+      durationMs: 10,
+      ttfbMs: 9,
+      timings: { blocked: 0.2, dns: 0.8, connect: 4, tls: 3, send: 0.5, wait: 3.5, receive: 1 },
+      connection: { id: 'a1b2c3d4-1', reused: false, remoteAddress: '10.0.0.7', remotePort: 443, localPort: 50123, tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', alpn: 'h2' } },
+    })
+    const reused = makeRecord({
+      durationMs: 2,
+      ttfbMs: 1.5,
+      timings: { blocked: 0.1, dns: null, connect: null, tls: null, send: 0.2, wait: 1.2, receive: 0.5 },
+      connection: { id: 'a1b2c3d4-1', reused: true, remoteAddress: '10.0.0.7', remotePort: 443, localPort: 50123, tls: null },
+    })
+    const failed = makeErrorRecord({ durationMs: 3, timings: { blocked: 0.5, dns: null, connect: 2.5, tls: null, send: null, wait: null, receive: null } })
+    const [a, b, c] = (await har([fresh, reused, failed])).log.entries
+    assert.deepEqual(a.timings, { blocked: 0.2, dns: 0.8, connect: 4, ssl: 3, send: 0.5, wait: 3.5, receive: 1 })
+    assert.equal(a.serverIPAddress, '10.0.0.7')
+    assert.equal(a.connection, 'a1b2c3d4-1')
+    assert.deepEqual(b.timings, { blocked: 0.1, dns: -1, connect: -1, ssl: -1, send: 0.2, wait: 1.2, receive: 0.5 })
+    assert.equal(b.connection, a.connection)
+    assert.deepEqual(c.timings, { blocked: 0.5, dns: -1, connect: 2.5, ssl: -1, send: 0, wait: 0, receive: 0 })
+    assert.equal('serverIPAddress' in c, false)
+    assert.equal('connection' in c, false)
+    // HAR's time is the sum of the timings that apply, ssl aside (it is inside connect).
+    for (const e of [a, b, c]) {
+      const t = e.timings
+      const sum = [t.blocked, t.dns, t.connect, t.send, t.wait, t.receive].filter((v: number) => v !== -1).reduce((x: number, y: number) => x + y, 0)
+      assert.ok(Math.abs(sum - e.time) < 1e-9, `${sum} != ${e.time}`)
+    }
+  })
+
   it('lists cookies from cookie and set-cookie headers, and none for masked ones', async () => {
     const doc = await har([
       makeRecord({

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import type { BodyRecord, ErrorRecord, Headers, Mask, OutgoingRequestRecord, ResponseRecord } from '../record.js'
+import type { BodyRecord, ErrorRecord, Headers, Mask, OutgoingRequestRecord, ResponseRecord, Timings } from '../record.js'
 import { encodeChunks, type Encoder } from './chunks.js'
 import { requestCookies, responseCookies, type HarCookie } from './cookies.js'
 import { maskCount, maskRules, masksOf } from './masks.js'
@@ -64,7 +64,11 @@ export interface HarEntry {
   request: HarRequest
   response: HarResponse
   cache: Record<string, never>
-  timings: { send: number, wait: number, receive: number }
+  timings: HarTimings
+  /** The server's IP address, when the record knows its connection. */
+  serverIPAddress?: string
+  /** The connection's id, shared by the entries that used it. */
+  connection?: string
   comment?: string
   _id: string
   _client: string
@@ -74,6 +78,17 @@ export interface HarEntry {
   _spanId?: string
   _error?: ErrorRecord
   _masks: Mask[]
+}
+
+/** HAR 1.2 `timings`: -1 for a phase that does not apply; `ssl` is also counted in `connect`. */
+export interface HarTimings {
+  blocked?: number
+  dns?: number
+  connect?: number
+  ssl?: number
+  send: number
+  wait: number
+  receive: number
 }
 
 export interface HarOptions {
@@ -108,11 +123,15 @@ export function harEntry (record: OutgoingRequestRecord): HarEntry {
     },
     response: response ? harResponse(response) : noResponse(),
     cache: {},
-    timings: { send: 0, wait, receive: Math.max(0, record.durationMs - wait) },
+    timings: record.timings ? harTimings(record.timings) : { send: 0, wait, receive: Math.max(0, record.durationMs - wait) },
     ...(count > 0 && { comment: maskComment(count, maskRules(masks)) }),
     _id: record.id,
     _client: record.client,
     _masks: masks,
+  }
+  if (record.connection) {
+    if (record.connection.remoteAddress !== null) entry.serverIPAddress = record.connection.remoteAddress
+    entry.connection = record.connection.id
   }
   if (record.chainId !== null) entry._chainId = record.chainId
   if (record.context !== null) entry._context = record.context
@@ -120,6 +139,12 @@ export function harEntry (record: OutgoingRequestRecord): HarEntry {
   if (record.spanId !== null) entry._spanId = record.spanId
   if (record.error !== null) entry._error = record.error
   return entry
+}
+
+/** The record's timings in HAR's terms: the same meanings, -1 where a phase did not happen. */
+function harTimings (t: Timings): HarTimings {
+  const na = (ms: number | null): number => ms ?? -1
+  return { blocked: t.blocked, dns: na(t.dns), connect: na(t.connect), ssl: na(t.tls), send: t.send ?? 0, wait: t.wait ?? 0, receive: t.receive ?? 0 }
 }
 
 /**

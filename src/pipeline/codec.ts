@@ -11,7 +11,8 @@
  */
 import type { BodyCollector, BodyDecision } from '../body/collector.js'
 import type { RawHeaders } from '../capture/headers.js'
-import { rawError, type BodyState, type Exchange, type RawBody, type RawExchange } from '../exchange.js'
+import type { ConnectionInfo } from '../capture/connection.js'
+import { hasPhases, rawError, type BodyState, type Exchange, type PhaseMarks, type RawBody, type RawExchange } from '../exchange.js'
 import type { Client, Context, ErrorPhase, OmittedReason } from '../record.js'
 
 const NULL = 0xffffffff
@@ -21,6 +22,9 @@ const PHASES: readonly ErrorPhase[] = ['connect', 'request', 'response']
 const OMITTED: ReadonlyArray<OmittedReason | null> = [null, 'disabled', 'content-type', 'too-large', 'binary', 'not-consumed', 'decode-error']
 const HAS_RESPONSE = 1
 const HAS_ERROR = 2
+const HAS_PHASES = 4
+const HAS_CONNECTION = 8
+const REUSED: ReadonlyArray<boolean | null> = [false, true, null]
 const enum HeaderKind { NONE, BLOCK, PAIRS }
 const enum Item { TEXT, BYTES }
 /** Strings up to this long are written by a loop in JS when they are ASCII. */
@@ -176,7 +180,9 @@ export function encodeExchange (ex: Exchange, sink: FrameSink): boolean {
   const r = ex.response
   s.u8(CLIENTS.indexOf(ex.client))
   s.u8(STATES.indexOf(ex.bodyState))
-  s.u8((r ? HAS_RESPONSE : 0) | (ex.error !== null && ex.error !== undefined ? HAS_ERROR : 0))
+  const phases = hasPhases(ex)
+  const conn = ex.connection
+  s.u8((r ? HAS_RESPONSE : 0) | (ex.error !== null && ex.error !== undefined ? HAS_ERROR : 0) | (phases ? HAS_PHASES : 0) | (conn ? HAS_CONNECTION : 0))
   s.f64(ex.startedAt)
   s.f64(ex.durationMs ?? ex.elapsed())
   s.f64(ex.ttfbMs ?? NaN)
@@ -201,6 +207,26 @@ export function encodeExchange (ex: Exchange, sink: FrameSink): boolean {
     s.str(e.code)
     s.str(e.message)
     s.u8(PHASES.indexOf(e.phase))
+  }
+  if (phases) {
+    s.f64(ex.socketAt)
+    s.f64(ex.dnsAt)
+    s.f64(ex.connectAt)
+    s.f64(ex.tlsAt)
+    s.f64(ex.sentAt)
+    s.u8(REUSED.indexOf(ex.reused))
+  }
+  if (conn) {
+    s.str(conn.id)
+    s.str(conn.remoteAddress)
+    s.u32(conn.remotePort ?? NULL)
+    s.u32(conn.localPort ?? NULL)
+    s.u8(conn.tls ? 1 : 0)
+    if (conn.tls) {
+      s.str(conn.tls.protocol)
+      s.str(conn.tls.cipher)
+      s.str(conn.tls.alpn)
+    }
   }
   bodyHead(s, ex.requestBody)
   bodyHead(s, ex.responseBody)
@@ -309,6 +335,18 @@ export function decodeExchange (buf: Buffer, start: number, end: number, decisio
   }
   let error: RawExchange['error'] = null
   if (flags & HAS_ERROR) error = { name: r.str() ?? 'Error', code: r.str(), message: r.str() ?? '', phase: PHASES[r.u8()]! }
+  const phases: PhaseMarks | null = flags & HAS_PHASES
+    ? { socketAt: r.f64(), dnsAt: r.f64(), connectAt: r.f64(), tlsAt: r.f64(), sentAt: r.f64(), reused: REUSED[r.u8()] ?? null }
+    : null
+  let connection: ConnectionInfo | null = null
+  if (flags & HAS_CONNECTION) {
+    const id = r.str() ?? ''
+    const remoteAddress = r.str()
+    const remotePort = r.u32()
+    const localPort = r.u32()
+    const tls = r.u8() === 1 ? { protocol: r.str(), cipher: r.str(), alpn: r.str() } : null
+    connection = { id, remoteAddress, remotePort: remotePort === NULL ? null : remotePort, localPort: localPort === NULL ? null : localPort, tls }
+  }
   const reqHead = readBodyHead(r)
   const resHead = readBodyHead(r)
   const body = (h: BodyHead | null): RawBody | null => {
@@ -339,5 +377,7 @@ export function decodeExchange (buf: Buffer, start: number, end: number, decisio
     context: context === null ? null : JSON.parse(context) as Context,
     traceId,
     spanId,
+    phases,
+    connection,
   }
 }

@@ -1,9 +1,9 @@
 /**
  * Is this a well-formed record? Checked against docs/record.schema.json (generated from
  * src/record.ts, so the types, the docs and this check cannot drift apart), with Ajv, plus the
- * rules a schema cannot say: timings in order, a body and its omission reason exclusive, an error
- * or a response (or both, when the body failed), the host and path those of the URL, header names
- * lower-case.
+ * rules a schema cannot say: timings in order (and `timings` adding up to `durationMs`), a body and
+ * its omission reason exclusive, an error or a response (or both, when the body failed), the host
+ * and path those of the URL, header names lower-case.
  *
  * @example
  * for (const record of records) assertWellFormed(record)
@@ -35,6 +35,17 @@ export function assertWellFormed (record: OutgoingRequestRecord): void {
   assert.equal(record.path, url.pathname, `${where}: path is not the URL's`)
   checkBody(record.request, `${where} request`)
   if (record.response) checkBody(record.response, `${where} response`)
+  if (record.timings) checkTimings(record, where)
+}
+
+/** HAR's arithmetic: the phases add up to the duration (each is rounded to the µs), tls is inside connect, no phase after a response that never came. */
+function checkTimings (record: OutgoingRequestRecord, where: string): void {
+  const t = record.timings!
+  const sum = t.blocked + (t.dns ?? 0) + (t.connect ?? 0) + (t.send ?? 0) + (t.wait ?? 0) + (t.receive ?? 0)
+  assert.ok(Math.abs(sum - record.durationMs) <= 0.006, `${where}: timings ${JSON.stringify(t)} add up to ${sum}, not durationMs ${record.durationMs}`)
+  if (t.tls !== null) assert.ok(t.connect !== null && t.tls <= t.connect + 0.001, `${where}: tls ${t.tls} is not inside connect ${t.connect}`)
+  if (record.response === null) assert.equal(t.receive, null, `${where}: receive without a response`)
+  if (record.connection?.reused) assert.deepEqual([t.dns, t.connect, t.tls], [null, null, null], `${where}: a reused connection with connect phases`)
 }
 
 function checkBody (body: BodyRecord, where: string): void {
