@@ -75,9 +75,12 @@ function isUndici (session: Session): boolean {
   return skip
 }
 
-function begin (session: Session, stream: Stream): void {
+function begin (session: Session | undefined, stream: Stream): void {
   const t = tracker
-  if (!t || stream[kExchange] || isUndici(session)) return
+  // No session: request() already destroyed the stream (a signal aborted before the call) and then
+  // published it (Node 24, lib/internal/http2/core.js, request()). undici's sessions get no signal that way
+  // (its Request has none: lib/dispatcher/client-h2.js), so the stream is the app's.
+  if (!t || stream[kExchange] || (session && isUndici(session))) return
   // Only streams the app asked for: a server push has no headers of ours.
   const sent = stream.sentHeaders as H2Headers | undefined
   if (!sent) return
@@ -201,7 +204,7 @@ function resetError (code: number): Error {
 // Everything that runs inside the app's request, guarded once here.
 const report = (err: unknown): void => tracker?.fail(err)
 const listeners = {
-  created: guard(({ stream }: { stream: Stream }) => begin(stream.session as Session, stream), report) as (message: unknown) => void,
+  created: guard(({ stream }: { stream: Stream }) => begin(stream.session as Session | undefined, stream), report) as (message: unknown) => void,
   ready: guard(onReady, report),
   response: guard(onResponse, report),
   data: guard(onData, report),

@@ -8,6 +8,15 @@
  * request seen of each copy tells us its Request class, and its `onBodySent`/`onData` are wrapped
  * once, through the patch registry. That covers custom dispatchers too, which a replaced global
  * dispatcher would not.
+ *
+ * Aborts: once a request is connected, undici hands fetch an `abort` (the handler's onConnect) and an
+ * aborted signal ends the request at once, published on `undici:request:error`. Before that (queued for
+ * a connection, connecting, TLS) fetch rejects at the abort but nothing reaches undici's request, which
+ * stays queued until its connect ends (lib/web/fetch/index.js: `connection.abort` is set in
+ * onConnect; lib/dispatcher/client-h1.js calls `request.onConnect` only once connected). So the global
+ * fetch is wrapped to learn the call's signal: undici creates its request synchronously inside the
+ * fetch() call (fetch → fetching → … → httpNetworkFetch → agent.dispatch), which ties the two, and
+ * the signal's abort finishes the exchange with the reason fetch rejects with.
  * @see https://github.com/nodejs/undici/blob/main/docs/docs/api/DiagnosticsChannel.md
  */
 import diagnostics from 'node:diagnostics_channel'
@@ -40,6 +49,11 @@ interface Copy {
 }
 let copies = new WeakMap<object, Copy>()
 
+/** The global fetch() call running now, when it has a signal: the first request created inside it is its own. */
+let calling: { signal: AbortSignal, ex: Exchange | null } | null = null
+/** Removes the abort listener of a fetch's exchange once it finished otherwise. */
+const unwatch = new WeakMap<Exchange, () => void>()
+
 let tracker: Tracker | null = null
 let registry: PatchRegistry | null = null
 let wanted: readonly Client[] = []
@@ -68,9 +82,26 @@ function kindOf (request: UndiciRequest): Client | null {
     copies.set(proto, copy)
     tapBodies(proto as Record<string, unknown>)
   }
-  const handler = copy.handler && (request as unknown as Record<symbol, object | undefined>)[copy.handler]
+  const handler = handlerOf(request, copy)
   const client: Client = handler !== undefined && Object.getPrototypeOf(handler) === Object.prototype ? 'fetch' : 'undici'
   return wanted.includes(client) ? client : null
+}
+
+function handlerOf (request: UndiciRequest, copy = copies.get(Object.getPrototypeOf(request) as object)): object | undefined {
+  return copy?.handler && (request as unknown as Record<symbol, object | undefined>)[copy.handler]
+}
+
+/**
+ * What the app sees when undici's own "Request aborted" (UND_ERR_ABORTED) ends a request: undici's
+ * APIs (request, stream, pipeline) keep the app's signal's reason on their handler and hand the app
+ * that, while the request itself is aborted without it (lib/api/api-request.js: the abort listener
+ * sets `this.reason` and destroys the body with it; the body's destroy aborts the request with none).
+ * A handler wrapped by an interceptor keeps it out of reach: then undici's error stands.
+ */
+function seenByApp (request: UndiciRequest, error: unknown): unknown {
+  if ((error as { code?: unknown } | null)?.code !== 'UND_ERR_ABORTED') return error
+  const reason = (handlerOf(request) as { reason?: unknown } | undefined)?.reason
+  return reason === undefined || reason === null ? error : reason
 }
 
 /** For copies that do not publish body chunks, wrap their Request methods (once per copy). */
@@ -117,6 +148,7 @@ function onCreate ({ request }: { request: UndiciRequest }): void {
   const ex = t.begin(client, request.method, (origin.endsWith('/') ? origin.slice(0, -1) : origin) + request.path)
   if (!ex) return
   exchanges.set(request, ex)
+  if (calling && !calling.ex && client === 'fetch') calling.ex = ex
   // Until undici sends them, the headers we know are the ones the request was made with.
   ex.requestHeaders = () => request.headers ?? ''
 }
@@ -181,12 +213,71 @@ function onHeaders ({ request, response }: { request: UndiciRequest, response: {
 
 function onTrailers ({ request }: { request: UndiciRequest }): void {
   const ex = exchanges.get(request)
-  if (ex) tracker?.finish(ex, 'complete')
+  if (!ex) return
+  tracker?.finish(ex, 'complete')
+  unwatch.get(ex)?.()
 }
 
 function onError ({ request, error }: { request: UndiciRequest, error: unknown }): void {
   const ex = exchanges.get(request)
-  if (ex) tracker?.finish(ex, ex.response ? 'incomplete' : 'complete', error)
+  if (!ex) return
+  tracker?.finish(ex, ex.response ? 'incomplete' : 'complete', seenByApp(request, error))
+  unwatch.get(ex)?.()
+}
+
+/** The signal a fetch(input, init) call follows, as fetch's Request constructor picks it; null when none can abort it. */
+function signalOf (input: unknown, init: unknown): AbortSignal | null {
+  let signal = typeof init === 'object' && init !== null ? (init as { signal?: unknown }).signal : undefined
+  if (signal === undefined && typeof input === 'object' && input !== null) signal = (input as { signal?: unknown }).signal
+  return signal instanceof AbortSignal && !signal.aborted ? signal : null
+}
+
+/**
+ * Wraps the global fetch to learn each call's signal (see the module notes). What the app calls,
+ * passes and gets back is the original's; a signal already aborted, or none, costs a property read.
+ */
+function wrapFetch (patches: PatchRegistry): void {
+  const target = globalThis as unknown as { fetch: (...args: unknown[]) => unknown }
+  if (typeof target.fetch !== 'function') return
+  patches.wrap(target, 'fetch', (original, active) => function fetch (this: unknown, input: unknown) {
+    // eslint-disable-next-line prefer-rest-params
+    const args = arguments as unknown as unknown[]
+    let signal: AbortSignal | null = null
+    if (active()) {
+      try {
+        signal = signalOf(input, args[1])
+      } catch (err) {
+        tracker?.fail(err)
+      }
+    }
+    if (!signal) return original.apply(this, args)
+    const outer = calling
+    const call = calling = { signal, ex: null as Exchange | null }
+    try {
+      return original.apply(this, args)
+    } finally {
+      calling = outer
+      if (call.ex) watch(call.ex, signal)
+    }
+  })
+}
+
+/** Finishes the exchange when the signal aborts, with the reason the app's fetch rejects with. */
+function watch (ex: Exchange, signal: AbortSignal): void {
+  try {
+    if (ex.done) return
+    const onAbort = guard(() => {
+      unwatch.delete(ex)
+      if (!ex.done) tracker?.finish(ex, ex.response ? 'incomplete' : 'complete', signal.reason)
+    }, report)
+    signal.addEventListener('abort', onAbort, { once: true })
+    unwatch.set(ex, () => {
+      unwatch.delete(ex)
+      signal.removeEventListener('abort', onAbort)
+    })
+  } catch (err) {
+    tracker?.fail(err)
+  }
 }
 
 const onChunkSent = ({ request, chunk }: { request: UndiciRequest, chunk: Uint8Array | string }) => requestChunk(request, chunk)
@@ -213,6 +304,7 @@ export const undiciInterceptor: Interceptor = {
     wanted = clients
     // A new install patches afresh: the previous registry restored what it had patched.
     copies = new WeakMap()
+    if (clients.includes('fetch')) wrapFetch(patches)
     for (const [channel, fn] of subscriptions) channel.subscribe(fn)
   },
   dispose () {
