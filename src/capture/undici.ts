@@ -20,8 +20,11 @@
  * @see https://github.com/nodejs/undici/blob/main/docs/docs/api/DiagnosticsChannel.md
  */
 import diagnostics from 'node:diagnostics_channel'
+import type { Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import type { Exchange } from '../exchange.js'
 import type { Client } from '../record.js'
+import { connectionOf, usedBefore } from './connection.js'
 import { findHeader } from './headers.js'
 import { guard } from './guard.js'
 import type { PatchRegistry } from './patches.js'
@@ -66,6 +69,10 @@ const ch = {
   error: diagnostics.channel('undici:request:error'),
   chunkSent: diagnostics.channel('undici:request:bodyChunkSent'),
   chunkReceived: diagnostics.channel('undici:request:bodyChunkReceived'),
+  bodySent: diagnostics.channel('undici:request:bodySent'),
+  beforeConnect: diagnostics.channel('undici:client:beforeConnect'),
+  connected: diagnostics.channel('undici:client:connected'),
+  connectError: diagnostics.channel('undici:client:connectError'),
 }
 
 /**
@@ -153,10 +160,11 @@ function onCreate ({ request }: { request: UndiciRequest }): void {
   ex.requestHeaders = () => request.headers ?? ''
 }
 
-function onSendHeaders ({ request, headers }: { request: UndiciRequest, headers: string }): void {
+function onSendHeaders ({ request, headers, socket }: { request: UndiciRequest, headers: string, socket?: Socket }): void {
   const ex = exchanges.get(request)
   if (!ex) return
   ex.connected = true
+  if (socket) takeSocket(ex, socket)
   tracker?.sent(ex)
   // Over HTTP/2 (allowH2) the block lists the header object undici hands to node:http2, pseudo-headers
   // (`:method: GET`) and content-length included, and there is no other framing to add.
@@ -170,6 +178,72 @@ function onSendHeaders ({ request, headers }: { request: UndiciRequest, headers:
 }
 
 const H2_BLOCK = /(?:^|\n):[a-z]/
+
+/**
+ * Connects, as undici's channels show them: `beforeConnect` and `connected` (or `connectError`)
+ * carry the origin but nothing that ties the two to each other or to a request, and a Pool's clients
+ * may connect to one origin at once. So the starts wait per origin, in order, and each connection
+ * takes the oldest: exact for one connect at a time, and within the spread of their starts when
+ * several to one origin overlap.
+ */
+const connectStarts = new Map<string, number[]>()
+const kConnect = Symbol('log-outgoing-requests.undici-connect')
+type ConnectParams = { protocol?: string, host?: string }
+type Sock = Socket & { [kConnect]?: { start: number, end: number } }
+
+const originKey = (p: ConnectParams | undefined): string => `${p?.protocol ?? ''}//${p?.host ?? ''}`
+
+function onBeforeConnect ({ connectParams }: { connectParams?: ConnectParams }): void {
+  const key = originKey(connectParams)
+  const starts = connectStarts.get(key)
+  if (!starts) return void connectStarts.set(key, [performance.now()])
+  // A connect whose end no channel published (a client destroyed meanwhile) must not stay for ever.
+  if (starts.length >= 64) starts.shift()
+  starts.push(performance.now())
+}
+
+function takeStart (p: ConnectParams | undefined): number {
+  const key = originKey(p)
+  const starts = connectStarts.get(key)
+  const start = starts?.shift() ?? NaN
+  if (starts && starts.length === 0) connectStarts.delete(key)
+  return start
+}
+
+function onConnected ({ connectParams, socket }: { connectParams?: ConnectParams, socket?: Sock }): void {
+  const start = takeStart(connectParams)
+  if (socket) socket[kConnect] = { start, end: performance.now() }
+}
+
+function onConnectError ({ connectParams }: { connectParams?: ConnectParams }): void {
+  takeStart(connectParams)
+}
+
+/**
+ * The connection a request is about to be written to: its phases, if this request is the first on
+ * it (undici shows connect as one phase: DNS and TLS are inside it, not apart), and what it is.
+ */
+function takeSocket (ex: Exchange, socket: Sock): void {
+  const reused = usedBefore(socket)
+  ex.connection = connectionOf(socket)
+  ex.reused = reused
+  const connect = socket[kConnect]
+  if (reused || !connect) {
+    ex.socketAt = ex.elapsed()
+    return
+  }
+  socket[kConnect] = undefined
+  // A connect begun before this request existed (another request's, handed on) counts from its start.
+  ex.socketAt = Number.isNaN(connect.start) ? ex.elapsed() : Math.max(0, round(connect.start - ex.t0))
+  ex.connectAt = Math.max(ex.socketAt, round(connect.end - ex.t0))
+}
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000
+
+function onBodySent ({ request }: { request: UndiciRequest }): void {
+  const ex = exchanges.get(request)
+  if (ex && !ex.done) ex.sentAt = ex.elapsed()
+}
 
 const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH', 'QUERY'])
 
@@ -293,6 +367,10 @@ const subscriptions: Array<[diagnostics.Channel, (message: any) => void]> = ([
   [ch.error, onError],
   [ch.chunkSent, onChunkSent],
   [ch.chunkReceived, onChunkReceived],
+  [ch.bodySent, onBodySent],
+  [ch.beforeConnect, onBeforeConnect],
+  [ch.connected, onConnected],
+  [ch.connectError, onConnectError],
 ] as Array<[diagnostics.Channel, (message: any) => void]>).map(([channel, fn]) => [channel, guard(fn, report)])
 
 export const undiciInterceptor: Interceptor = {
@@ -309,6 +387,7 @@ export const undiciInterceptor: Interceptor = {
   },
   dispose () {
     for (const [channel, fn] of subscriptions) channel.unsubscribe(fn)
+    connectStarts.clear()
     tracker = null
     registry = null
   },

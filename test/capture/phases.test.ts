@@ -9,6 +9,7 @@ import https from 'node:https'
 import { after, before, describe, it } from 'node:test'
 import type { ConnectionOptions } from 'node:tls'
 import type { OutgoingRequestRecord } from '../../src/index.js'
+import { startH2Upstream, type H2Upstream } from '../fixtures/h2.js'
 import { startUpstream, type Upstream } from '../fixtures/upstream.js'
 import { recording } from '../helpers/recording.js'
 
@@ -150,5 +151,87 @@ describe('connection phases, node:http and node:https', () => {
     // q2 waited in the agent's queue for q1's socket: that wait is all before its send, in blocked.
     assert.deepEqual([q2.timings?.dns, q2.timings?.connect, q2.timings?.tls], [null, null, null])
     assert.ok(q2.timings!.blocked > 0)
+  })
+})
+
+describe('connection phases, fetch and undici', () => {
+  type Undici = typeof import('undici')
+  let undici: Undici
+  let h2: H2Upstream
+  before(async () => {
+    undici = await import('undici')
+    h2 = await startH2Upstream()
+  })
+  after(() => h2.close())
+
+  it('fetch and undici.request: the first request on a new connection has connect (DNS and TLS not shown apart), the next ones reuse it with the same id', async () => {
+    const dispatcher = new undici.Agent({ connections: 1 })
+    const origin = `http://localhost:${port(upstream.http)}`
+    const { records } = await recording({}, async () => {
+      await (await undici.fetch(`${origin}/echo?f1`, { dispatcher })).text()
+      await (await undici.request(`${origin}/echo?u2`, { dispatcher })).body.text()
+      await (await undici.fetch(`${origin}/echo?f3`, { dispatcher, method: 'POST', body: 'x'.repeat(64 * 1024) })).text()
+    })
+    await dispatcher.close()
+    const [f1, u2, f3] = ['f1', 'u2', 'f3'].map((q) => records.find((r) => r.url.endsWith(`?${q}`))!)
+    assert.deepEqual([f1!.client, u2!.client, f3!.client], ['fetch', 'undici', 'fetch'])
+    assert.equal(f1!.connection?.reused, false)
+    assert.equal(typeof f1!.timings?.connect, 'number')
+    assert.deepEqual([f1!.timings?.dns, f1!.timings?.tls], [null, null], 'undici does not show them apart')
+    for (const r of [f1!, u2!, f3!]) {
+      for (const phase of ['send', 'wait', 'receive'] as const) assert.equal(typeof r.timings?.[phase], 'number', `${r.url} ${phase}`)
+      assert.equal(r.connection?.id, f1!.connection?.id, 'one connection')
+      assert.equal(r.connection?.remotePort, port(upstream.http))
+    }
+    for (const r of [u2!, f3!]) {
+      assert.equal(r.connection?.reused, true)
+      assert.equal(r.timings?.connect, null)
+    }
+  })
+
+  it('over TLS, the connection says its protocol, cipher and the ALPN undici asked for', async () => {
+    const dispatcher = new undici.Agent({ connect: { ca: upstream.ca } })
+    const { records } = await recording({}, async () => {
+      await (await undici.request(`${upstream.https}/echo?tls`, { dispatcher })).body.text()
+    })
+    await dispatcher.close()
+    const tls = records[0]!.connection?.tls
+    assert.match(tls?.protocol ?? '', /^TLSv1\.[23]$/)
+    assert.ok(tls?.cipher)
+    assert.equal(tls?.alpn, 'http/1.1')
+    assert.equal(typeof records[0]!.timings?.connect, 'number')
+  })
+
+  it('a refused connect: undici shows no phase of a connect that failed, so no timings and no connection; the error says connect', async () => {
+    const { records } = await recording({}, async () => {
+      await assert.rejects(undici.request(`${upstream.refused}/nowhere`), { code: 'ECONNREFUSED' })
+    })
+    const r = records[0]!
+    assert.equal(r.error?.phase, 'connect')
+    assert.equal(r.timings, undefined)
+    assert.equal(r.connection, undefined)
+  })
+
+  it('allowH2: ALPN h2; a stream on the session already open reuses its connection, and a new connection (undici opens one for a stream while another is busy) is new', async () => {
+    const dispatcher = new undici.Agent({ allowH2: true, connect: { ca: h2.ca } })
+    const { records } = await recording({}, async () => {
+      await (await undici.request(`${h2.tls}/echo?s1`, { dispatcher })).body.text()
+      await (await undici.request(`${h2.tls}/echo?s2`, { dispatcher })).body.text()
+      await Promise.all(['s3', 's4', 's5'].map(async (q) => (await undici.request(`${h2.tls}/echo?${q}`, { dispatcher })).body.text()))
+    })
+    await dispatcher.close()
+    const byQuery = (q: string): OutgoingRequestRecord => records.find((r) => r.url.endsWith(`?${q}`))!
+    const [s1, s2] = [byQuery('s1'), byQuery('s2')]
+    assert.equal(s1.connection?.tls?.alpn, 'h2')
+    assert.equal(s1.connection?.reused, false)
+    assert.equal(s2.connection?.id, s1.connection?.id, 'one session, one connection')
+    assert.equal(s2.connection?.reused, true)
+    // Each connection was new for exactly one stream (its first), and only that one has a connect phase.
+    const byConnection = new Map<string, OutgoingRequestRecord[]>()
+    for (const r of records) byConnection.set(r.connection!.id, [...byConnection.get(r.connection!.id) ?? [], r])
+    for (const [id, streams] of byConnection) {
+      assert.equal(streams.filter((r) => !r.connection!.reused).length, 1, `connection ${id}: ${streams.map((r) => `${r.url} reused ${r.connection!.reused}`).join(', ')}`)
+      for (const r of streams) assert.equal(r.timings!.connect === null, r.connection!.reused, `${r.url}: a connect phase exactly on a new connection`)
+    }
   })
 })
