@@ -27,7 +27,9 @@ import http2 from 'node:http2'
 import diagnostics from 'node:diagnostics_channel'
 import { EventEmitter } from 'node:events'
 import { Duplex } from 'node:stream'
+import type { Socket } from 'node:net'
 import type { Exchange } from '../exchange.js'
+import { connectionOf } from './connection.js'
 import type { Client } from '../record.js'
 import { guard } from './guard.js'
 import type { PatchRegistry } from './patches.js'
@@ -36,8 +38,10 @@ import type { Interceptor, Tracker } from './types.js'
 const kExchange = Symbol('log-outgoing-requests.exchange')
 type H2Headers = Record<string, string | string[] | number | undefined>
 type Stream = http2.ClientHttp2Stream & { [kExchange]?: Exchange, pending?: boolean, errored?: Error | null }
-type Session = http2.ClientHttp2Session & { [kSkip]?: boolean }
+type Session = http2.ClientHttp2Session & { [kSkip]?: boolean, [kUsed]?: boolean }
 const kSkip = Symbol('log-outgoing-requests.skip')
+/** set on a session once a stream of it was recorded: later streams reuse its connection */
+const kUsed = Symbol('log-outgoing-requests.used')
 
 const on = EventEmitter.prototype.on
 
@@ -93,10 +97,23 @@ function begin (session: Session | undefined, stream: Stream): void {
   // Node's own copy of what it sent, pseudo-headers and all; the pipeline sets the pseudo-headers apart.
   ex.requestHeaders = () => sent as Record<string, unknown>
   if (!streamPatched) patchStream(Object.getPrototypeOf(stream) as StreamProto)
-  if (stream.pending === false) ex.connected = true
+  // The session's connection: the first stream on a session still connecting has its connect phase
+  // (one phase: DNS and TLS are inside it), until the stream is ready; any later one reuses it.
+  ex.socketAt = 0
+  ex.reused = session?.[kUsed] === true
+  if (session) session[kUsed] = true
+  if (stream.pending === false) ready(ex, session)
   else on.call(stream, 'ready', listeners.ready)
   on.call(stream, 'response', listeners.response)
   on.call(stream, 'close', listeners.close)
+  on.call(stream, 'finish', listeners.finish)
+}
+
+function ready (ex: Exchange, session: Session | undefined): void {
+  ex.connected = true
+  // session.socket is Node's proxy of the socket: it reads through, and refuses only calls that would
+  // disturb the session. A session already gone has none.
+  if (session && !session.destroyed) ex.connection = connectionOf(session.socket as Socket)
 }
 
 interface StreamProto {
@@ -138,7 +155,17 @@ function tap (stream: Stream, chunk: unknown, encoding: BufferEncoding | 'buffer
 
 function onReady (this: Stream): void {
   const ex = this[kExchange]
-  if (ex) ex.connected = true
+  if (!ex) return
+  // Waited for the session's connect: the first stream's connect phase, blocked for any other.
+  if (ex.reused) ex.socketAt = ex.elapsed()
+  else ex.connectAt = ex.elapsed()
+  ready(ex, this.session as Session | undefined)
+}
+
+/** The request is all written (the stream's writable side ended and flushed): the end of `send`. */
+function onFinish (this: Stream): void {
+  const ex = this[kExchange]
+  if (ex && !ex.done) ex.sentAt = ex.elapsed()
 }
 
 function onResponse (this: Stream, headers: H2Headers): void {
@@ -206,6 +233,7 @@ const report = (err: unknown): void => tracker?.fail(err)
 const listeners = {
   created: guard(({ stream }: { stream: Stream }) => begin(stream.session as Session | undefined, stream), report) as (message: unknown) => void,
   ready: guard(onReady, report),
+  finish: guard(onFinish, report),
   response: guard(onResponse, report),
   data: guard(onData, report),
   end: guard(onEnd, report),

@@ -5,11 +5,12 @@
 // the real upstream; no figure is asserted, only which phases happened and what the socket said.
 import assert from 'node:assert/strict'
 import http from 'node:http'
+import http2 from 'node:http2'
 import https from 'node:https'
 import { after, before, describe, it } from 'node:test'
 import type { ConnectionOptions } from 'node:tls'
 import type { OutgoingRequestRecord } from '../../src/index.js'
-import { startH2Upstream, type H2Upstream } from '../fixtures/h2.js'
+import { connect as h2connect, startH2Upstream, type H2Upstream } from '../fixtures/h2.js'
 import { startUpstream, type Upstream } from '../fixtures/upstream.js'
 import { recording } from '../helpers/recording.js'
 
@@ -233,5 +234,56 @@ describe('connection phases, fetch and undici', () => {
       assert.equal(streams.filter((r) => !r.connection!.reused).length, 1, `connection ${id}: ${streams.map((r) => `${r.url} reused ${r.connection!.reused}`).join(', ')}`)
       for (const r of streams) assert.equal(r.timings!.connect === null, r.connection!.reused, `${r.url}: a connect phase exactly on a new connection`)
     }
+  })
+})
+
+describe('connection phases, node:http2', () => {
+  let h2: H2Upstream
+  before(async () => { h2 = await startH2Upstream() })
+  after(() => h2.close())
+
+  /** One GET on `session`, its body read; resolves at its end. */
+  const get = (session: http2.ClientHttp2Session, path: string): Promise<void> => new Promise((resolve, reject) => {
+    const stream = session.request({ ':path': path })
+    stream.resume()
+    stream.on('end', resolve)
+    stream.on('error', reject)
+    stream.end()
+  })
+
+  it('the first stream of a new session has its connect; the others on the session reuse it, those that waited for its connect as blocked', async () => {
+    const { records } = await recording({}, async () => {
+      const session = h2connect(h2.tls, h2.ca)
+      await Promise.all([get(session, '/echo?a'), get(session, '/echo?b')])
+      await get(session, '/echo?c')
+      session.close()
+      const plain = http2.connect(h2.h2c)
+      await get(plain, '/echo?d')
+      plain.close()
+    })
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((q) => records.find((r) => r.url.endsWith(`?${q}`))!)
+    assert.equal(a!.connection?.reused, false)
+    assert.equal(typeof a!.timings?.connect, 'number')
+    assert.equal(a!.connection?.tls?.alpn, 'h2')
+    assert.match(a!.connection?.tls?.protocol ?? '', /^TLSv1\.[23]$/)
+    for (const r of [b!, c!]) {
+      assert.equal(r.connection?.id, a!.connection?.id)
+      assert.equal(r.connection?.reused, true)
+      assert.equal(r.timings?.connect, null)
+      assert.equal(typeof r.timings?.send, 'number', 'the stream ended its writable side')
+    }
+    assert.notEqual(d!.connection?.id, a!.connection?.id)
+    assert.equal(d!.connection?.reused, false)
+    assert.equal(d!.connection?.tls, null, 'h2c')
+    assert.equal(d!.connection?.remotePort, port(h2.h2c))
+  })
+
+  it('a session connected before its first stream: no connect phase, and not reused', async () => {
+    const session = h2connect(h2.tls, h2.ca)
+    await new Promise((resolve) => session.once('connect', resolve))
+    const { records } = await recording({}, () => get(session, '/echo?after-connect'))
+    session.close()
+    assert.equal(records[0]!.connection?.reused, false)
+    assert.equal(records[0]!.timings?.connect, null)
   })
 })
