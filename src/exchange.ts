@@ -1,8 +1,9 @@
 import { performance } from 'node:perf_hooks'
-import type { BodyCollector, BodyDecision } from './body/collector.js'
+import { BodyCollector, type BodyDecision } from './body/collector.js'
 import type { ConnectionInfo } from './capture/connection.js'
 import type { RawHeaders } from './capture/headers.js'
 import type { Client, Context, ErrorPhase } from './record.js'
+import type { Hop } from './redirects.js'
 
 /** How a body ended: read to its end, cut off (error, or the app stopped), or never read. */
 export type BodyState = 'complete' | 'incomplete' | 'not-consumed'
@@ -58,6 +59,13 @@ export class Exchange {
   /** where it is among the exchanges in flight (recorder/open.ts), -1 when it is not there */
   openSlot = -1
   chainId: string | null = null
+  /**
+   * A first hop whose 3xx points somewhere: the redirect waiting for a second hop (redirects.ts). null
+   * once one joined (chainId is then the id), or once its record went without one (chainId stays null).
+   */
+  awaiting: Hop | null = null
+  /** sampled out (SampledOut): never recorded */
+  readonly sampledOut: boolean = false
   /** assigned when first needed (a redirect chain), else when the exchange is snapshotted */
   id: string | null = null
 
@@ -108,6 +116,25 @@ export class Exchange {
       phases: phasesOf(this),
       connection: this.connection,
     }
+  }
+}
+
+/** Counts what passes and keeps nothing: the bodies of a SampledOut exchange. */
+const NOT_KEPT = new BodyCollector({ contentType: undefined, media: { type: null, charset: null }, rule: null, omitted: 'disabled' }, 0)
+
+/**
+ * A request sampled out. Never recorded, it is followed only until its response starts, to see
+ * whether it redirects (its chain is then sampled out too, recorder.ts); nothing of its bodies is kept.
+ */
+export class SampledOut extends Exchange {
+  override readonly sampledOut = true
+
+  constructor (client: Client, method: string, url: string) {
+    super(client, method, url, null, null, null)
+    // Capture modules open a request body only when none is there (`??=`), and read the response's
+    // from here: both count into NOT_KEPT, whatever is assigned.
+    this.requestBody = NOT_KEPT
+    Object.defineProperty(this, 'responseBody', { get: () => NOT_KEPT, set: () => {} })
   }
 }
 

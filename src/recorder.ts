@@ -16,16 +16,16 @@ import type { Interceptor, Tracker } from './capture/types.js'
 import { undiciInterceptor } from './capture/undici.js'
 import { activeSpan, currentStore, runWithContext, withoutRecording } from './context.js'
 import { InternalError, SinkError } from './errors.js'
-import { Exchange, type BodyState, type ResponseStart } from './exchange.js'
+import { Exchange, SampledOut, type BodyState, type ResponseStart } from './exchange.js'
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js'
 import { PipelineHost, type PipelineMode } from './pipeline/host.js'
 import type { PipelineSettings } from './pipeline/pipeline.js'
 import { Slot } from './pipeline/shared.js'
 import type { Client, Context, OutgoingRequestRecord } from './record.js'
-import { createFilter } from './recorder/filter.js'
+import { createHostFilter, createSampler } from './recorder/filter.js'
 import { OpenExchanges } from './recorder/open.js'
 import { Sweeper } from './recorder/sweeper.js'
-import { RedirectChains } from './redirects.js'
+import { RedirectChains, type Hop } from './redirects.js'
 import { onStopSignals } from './signals.js'
 import { createConsoleSink } from './sinks/console.js'
 import { DEFAULT_CLOSE_TIMEOUT, type Health, type WriterState } from './sinks/database.js'
@@ -83,7 +83,16 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private readonly chains = new RedirectChains()
   private readonly sweeper: Sweeper
   private readonly policy: Policy
-  private readonly recordable: (url: string) => boolean
+  /** true for a URL whose host is ignored; null when none is */
+  private readonly ignored: ((url: string) => boolean) | null
+  /** sampleRate's draw for a request that starts a chain; null when every one is recorded */
+  private readonly sample: (() => boolean) | null
+  /**
+   * First hops of redirects that ended before a second hop joined: their records wait for the end of
+   * this turn of the event loop (`release`), since the hop that joins decides their chainId.
+   */
+  private readonly held = new Set<Exchange>()
+  private releasing: NodeJS.Immediate | null = null
   /** stops listening for SIGTERM/SIGINT (flushOnSignal) */
   private unlistenSignals: (() => void) | null = null
   private closed = false
@@ -101,7 +110,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     const { saveBody, maxContentLength, contentTypes, oversizeBody, decompress } = options
     this.policy = { saveBody, maxContentLength, contentTypes, oversizeBody, decompress }
     this.decide = createDecider(this.policy)
-    this.recordable = createFilter(options)
+    this.ignored = createHostFilter(options)
+    this.sample = createSampler(options)
     this.sweeper = new Sweeper(this.open, options.unconsumedTimeout, (ex, state) => this.finish(ex, state))
     if (options.console) this.sinks.push(createConsoleSink(options.console, options.emitBody))
     if (options.logger) this.sinks.push(createLoggerSink(options.logger, options.logLevel, options.emitBody))
@@ -124,6 +134,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   start (): this {
     if (!this.options.enabled) return this
     const closeTimeout = this.options.writer.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT
+    // Before the host's own 'exit' listener, so that held records are in the ring it drains then.
+    process.on('exit', this.release)
     this.host = new PipelineHost({
       settings: this.pipelineSettings(),
       mode: this.options.pipeline,
@@ -175,7 +187,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       recorded: p?.built ?? 0,
       dropped: (p?.ringDropped ?? 0) + (p?.writeDropped ?? 0),
       inFlight: this.open.size,
-      pending: p?.pending ?? 0,
+      pending: (p?.pending ?? 0) + this.held.size,
       written: p?.written ?? 0,
       writeFailed: p?.writeFailed ?? 0,
       queued: p?.queued ?? 0,
@@ -203,6 +215,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
   /** Resolves when every exchange finished so far is built, saved (or given up) and emitted, and every sink has flushed. */
   async flush (): Promise<void> {
+    // Held first hops are handed over at the end of this turn (release, scheduled before this).
+    if (this.held.size > 0) await new Promise<void>((resolve) => setImmediate(resolve))
     await this.host?.flush()
     await Promise.all(this.sinks.map((s) => s.flush?.().catch((err) => this.sinkFailed(s, err))))
   }
@@ -222,6 +236,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       ex.closeNote = 'the recorder closed before the exchange ended'
       this.finish(ex, ex.responseBody?.size ? 'incomplete' : 'not-consumed')
     }
+    // No request starts a hop from now on: what is held goes as it is.
+    this.release()
+    process.off('exit', this.release)
     await this.host?.close()
     await Promise.all(this.sinks.map((s) => s.flush?.().catch((err) => this.sinkFailed(s, err))))
     await Promise.all(this.sinks.map((s) => s.close?.().catch((err) => this.sinkFailed(s, err))))
@@ -261,10 +278,13 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     if (this.closed || !this.host || (this.options.database === null && !this.wantsRecords())) return null
     const store = currentStore()
     if (store?.skip) return null
-    if (!this.recordable(url)) return null
+    // A request to where a redirect pointed is a hop of its chain: sampled in or out as its first hop was.
+    const hop = this.chains.take(client, url)
+    if (this.ignored !== null && this.ignored(url)) return null
+    if (hop === null ? this.sample !== null && !this.sample() : hop.out) return new SampledOut(client, method, url)
     const span = this.options.traceContext ? activeSpan() : null
     const ex = new Exchange(client, method, url, store?.context ?? null, span?.traceId ?? null, span?.spanId ?? null)
-    ex.chainId = this.chains.take(client, url)
+    if (hop !== null) ex.chainId = hop.chainId ?? this.join(hop)
     this.counts.started++
     this.open.add(ex)
     return ex
@@ -288,6 +308,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   private respond (ex: Exchange, response: ResponseStart): void {
+    if (ex.sampledOut) {
+      // All that matters is where it redirects: the request that follows is sampled out too.
+      if (response.status >= 300 && response.status < 400) this.chains.expect(ex, response, true)
+      ex.done = true
+      return
+    }
     ex.ttfbMs = ex.elapsed()
     ex.response = response
     if (response.status >= 300 && response.status < 400) this.chains.expect(ex, response)
@@ -298,6 +324,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private finish (ex: Exchange, state: BodyState, error?: unknown): void {
     if (ex.done) return
     ex.done = true
+    if (ex.sampledOut) return
     ex.durationMs = ex.elapsed()
     ex.bodyState = state
     if (error !== undefined && error !== null) {
@@ -305,11 +332,54 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       ex.errorPhase = ex.phase()
     }
     this.open.delete(ex)
+    if (ex.awaiting !== null) return this.hold(ex)
+    this.write(ex)
+  }
+
+  private write (ex: Exchange): void {
     try {
       this.host?.write(ex)
     } catch (err) {
       this.fail(new InternalError(`could not read the exchange ${ex.method} ${ex.client}: ${(err as Error)?.message}`, err))
     }
+  }
+
+  /**
+   * A second hop follows the first: the first hop's id becomes the chain's, and its record, if held,
+   * goes now (before the second hop's). Null when the first hop's record already went without one.
+   */
+  private join (hop: Hop): string | null {
+    const first = hop.first
+    if (first === null) return null
+    hop.first = null
+    first.awaiting = null
+    first.chainId = first.id
+    if (this.held.delete(first)) this.write(first)
+    return first.chainId
+  }
+
+  /**
+   * A first hop's redirect ended and no request has followed it yet. Every client that follows starts
+   * the next hop within the same turn of the event loop as the 3xx's end, or before it (fetch and
+   * undici's redirect interceptor from the response's completion; follow-redirects, got and
+   * node-fetch from its headers): so the record waits until this turn is over, and goes then with
+   * chainId null, a lone redirect, unless a hop joined (join). flush(), close() and the process's
+   * exit hand it over too.
+   */
+  private hold (ex: Exchange): void {
+    this.held.add(ex)
+    this.releasing ??= setImmediate(this.release)
+  }
+
+  private readonly release = (): void => {
+    if (this.releasing !== null) clearImmediate(this.releasing)
+    this.releasing = null
+    for (const ex of this.held) {
+      if (ex.awaiting !== null) ex.awaiting.first = null
+      ex.awaiting = null
+      this.write(ex)
+    }
+    this.held.clear()
   }
 
   private fail (error: unknown): void {

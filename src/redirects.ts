@@ -5,30 +5,61 @@ import { first, parseHeaders } from './capture/headers.js'
 const TTL_MS = 30_000
 const MAX = 1000
 
+/** A redirect seen, waiting for the request that follows it. */
+export interface Hop {
+  /** the chain's id when the 3xx was itself a later hop; null when it was the first */
+  chainId: string | null
+  /** the first hop, while its chain has no second hop yet and its record is not handed over (its `awaiting` is this) */
+  first: Exchange | null
+  /** the chain was sampled out at its first hop: no hop of it is recorded */
+  out: boolean
+  at: number
+}
+
 /**
  * Links the hops of a redirect chain. Every stack follows redirects its own way (fetch in JS,
  * undici's interceptor, follow-redirects, got), so instead of hooking each one we remember where
- * a 3xx points, and the next request of the same client to that URL joins the chain.
+ * a 3xx points, and the next request of the same client to that URL joins the chain. Requests to
+ * the same target wait in the order their 3xx came (clients follow at once: see recorder.ts, held).
  */
 export class RedirectChains {
-  private readonly expected = new Map<string, { chainId: string, at: number }>()
+  private readonly expected = new Map<string, Hop[]>()
 
-  expect (ex: Exchange, response: ResponseStart): void {
+  /**
+   * A 3xx: the request to its Location, if one comes, is a hop of this chain. Returns whether one is
+   * now expected (a Location that makes a URL). `out`: the exchange was sampled out, and so is its chain.
+   */
+  expect (ex: Exchange, response: ResponseStart, out = false): boolean {
     const location = first(parseHeaders(response.headers()), 'location')
-    if (!location) return
+    if (!location) return false
     let target: string
     try {
       target = new URL(location, ex.url).href
     } catch {
-      return
+      return false
     }
-    ex.chainId ??= ex.id ??= uuidv7(ex.startedAt)
-    if (this.expected.size >= MAX) this.prune(Date.now())
-    this.expected.set(`${ex.client} ${target}`, { chainId: ex.chainId, at: Date.now() })
+    const now = Date.now()
+    let hop: Hop
+    if (out) {
+      hop = { chainId: null, first: null, out: true, at: now }
+    } else {
+      ex.id ??= uuidv7(ex.startedAt)
+      hop = { chainId: ex.chainId, first: null, out: false, at: now }
+      if (ex.chainId === null) {
+        hop.first = ex
+        ex.awaiting = hop
+      }
+    }
+    if (this.expected.size >= MAX) this.prune(now)
+    const key = `${ex.client} ${target}`
+    const waiting = this.expected.get(key)
+    if (waiting) waiting.push(hop)
+    else this.expected.set(key, [hop])
+    return true
   }
 
-  /** The chain a new request belongs to, or null. Costs nothing while no redirect is pending. */
-  take (client: string, url: string): string | null {
+  /** The redirect a new request follows, or null. Costs nothing while no redirect is pending. */
+  take (client: string, url: string): Hop | null {
     if (this.expected.size === 0) return null
     let key: string
     try {
@@ -36,13 +67,17 @@ export class RedirectChains {
     } catch {
       return null
     }
-    const hit = this.expected.get(key)
-    if (!hit) return null
-    this.expected.delete(key)
-    return Date.now() - hit.at > TTL_MS ? null : hit.chainId
+    const waiting = this.expected.get(key)
+    if (!waiting) return null
+    const hop = waiting.shift()!
+    if (waiting.length === 0) this.expected.delete(key)
+    return Date.now() - hop.at > TTL_MS ? null : hop
   }
 
   private prune (now: number): void {
-    for (const [key, { at }] of this.expected) if (now - at > TTL_MS || this.expected.size >= MAX) this.expected.delete(key)
+    for (const [key, waiting] of this.expected) {
+      while (waiting.length > 0 && (now - waiting[0]!.at > TTL_MS || this.expected.size >= MAX)) waiting.shift()
+      if (waiting.length === 0) this.expected.delete(key)
+    }
   }
 }

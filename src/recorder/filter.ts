@@ -1,10 +1,17 @@
-/** Which exchanges are recorded at all: `sampleRate` and `ignoreHosts`, decided when a request starts. */
+/**
+ * Which exchanges are recorded at all, decided when a request starts: `ignoreHosts` for every
+ * request, and `sampleRate` once per redirect chain, at its first request (recorder.ts).
+ */
 import type { ResolvedOptions } from '../options.js'
 
-/** A predicate on the request's URL: true to record it. */
-export function createFilter ({ sampleRate, ignoreHosts }: Pick<ResolvedOptions, 'sampleRate' | 'ignoreHosts'>): (url: string) => boolean {
-  if (sampleRate >= 1 && ignoreHosts.length === 0) return () => true
-  return (url) => (sampleRate >= 1 || Math.random() < sampleRate) && !(ignoreHosts.length && ignored(url, ignoreHosts))
+/** A predicate on the request's URL: true when its host is ignored. null when no host is. */
+export function createHostFilter ({ ignoreHosts }: Pick<ResolvedOptions, 'ignoreHosts'>): ((url: string) => boolean) | null {
+  return ignoreHosts.length === 0 ? null : (url) => ignored(url, ignoreHosts)
+}
+
+/** Draws for a request that starts a chain (one that follows no redirect): true to record it. null when every one is. */
+export function createSampler ({ sampleRate }: Pick<ResolvedOptions, 'sampleRate'>): (() => boolean) | null {
+  return sampleRate >= 1 ? null : () => Math.random() < sampleRate
 }
 
 function ignored (url: string, rules: ResolvedOptions['ignoreHosts']): boolean {

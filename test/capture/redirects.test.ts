@@ -1,12 +1,16 @@
 // Redirects, retries, authentication round trips and proxies: exchanges that one app call turns
 // into several requests on the wire (or into a tunnel). Every hop is its own record; the hops of
-// a redirect chain share a chainId, the first hop's id. All through real clients and the real upstream.
+// a redirect chain share a chainId, the first hop's id; a redirect that no hop follows has chainId null.
+// All through real clients and the real upstream.
 import assert from 'node:assert/strict'
-import { request as httpRequest } from 'node:http'
+import { request as httpRequest, type IncomingMessage } from 'node:http'
+import { dirname, join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import type { OutgoingRequestRecord } from '../../src/index.js'
 import { send, type ClientName } from '../fixtures/clients.js'
 import { digestAuthorization, DIGEST_REALM, startUpstream, type Upstream } from '../fixtures/upstream.js'
+import { runNode } from '../helpers/child.js'
 import { recordFor, recording, untilIdle } from '../helpers/recording.js'
 
 let upstream: Upstream
@@ -83,7 +87,76 @@ describe('redirect chains', () => {
       assert.equal(record.path, '/redirect/3')
       assert.equal(record.response?.status, 302)
       assert.equal(record.response.headers.location, '/redirect/2')
+      assert.equal(record.chainId, null, `${client}: a redirect that is not followed is no chain`)
       assert.equal(result.error === null || result.status === 302, true)
+    })
+  }
+
+  for (const client of ['http', 'undici.request', 'undici.stream'] as const) {
+    it(`${client}, which never follows: the 302 is one record with chainId null, and the next request is no hop`, async () => {
+      const { records, errors } = await recording({}, async (recorder) => {
+        const seen = await send(client, { method: 'GET', url: `${upstream.http}/redirect/3`, headers: { 'x-case': `lone-${client}` } })
+        assert.equal(seen.status, 302)
+        // Somewhere else: the Location is ignored.
+        await send(client, { method: 'GET', url: `${upstream.http}/echo?after=1`, headers: { 'x-case': `after-${client}` } })
+        await untilIdle(recorder)
+      })
+      assert.deepEqual(errors, [])
+      assert.equal(records.length, 2)
+      const lone = recordFor(records, `lone-${client}`)
+      assert.equal(lone.response?.status, 302)
+      assert.equal(lone.chainId, null)
+      assert.equal(recordFor(records, `after-${client}`).chainId, null)
+    })
+  }
+
+  it('undici\'s redirect interceptor: /redirect/3 gives 4 records sharing the first hop\'s id', async () => {
+    const undici = await import('undici')
+    const dispatcher = new undici.Agent().compose(undici.interceptors.redirect({ maxRedirections: 5 }))
+    try {
+      const { records, errors } = await recording({}, async (recorder) => {
+        const res = await undici.request(`${upstream.http}/redirect/3`, { dispatcher, headers: { 'x-case': 'interceptor' } })
+        await res.body.text()
+        assert.equal(res.statusCode, 200)
+        await untilIdle(recorder)
+      })
+      assert.deepEqual(errors, [])
+      const hops = assertChain(recordsFor(records, 'interceptor'),
+        ['/redirect/3', '/redirect/2', '/redirect/1', '/redirect/0'], [302, 302, 302, 200], 'interceptor')
+      for (const hop of hops) assert.equal(hop.client, 'undici')
+    } finally {
+      await dispatcher.close()
+    }
+  })
+
+  it('node:http, an app that follows the Location itself when the 302\'s body ends: one chain', async () => {
+    const get = (path: string): Promise<IncomingMessage> => new Promise((resolve, reject) => {
+      httpRequest(`${upstream.http}${path}`, { headers: { 'x-case': 'app-follows' } }, resolve).on('error', reject).end()
+    })
+    const { records, errors } = await recording({}, async (recorder) => {
+      let res = await get('/redirect/2')
+      while (res.statusCode === 302) {
+        const location = res.headers.location!
+        res = await new Promise((resolve, reject) => res.resume().on('end', () => { get(location).then(resolve, reject) }))
+      }
+      res.resume()
+      await untilIdle(recorder)
+    })
+    assert.deepEqual(errors, [])
+    assertChain(recordsFor(records, 'app-follows'), ['/redirect/2', '/redirect/1', '/redirect/0'], [302, 302, 200], 'app-follows')
+  })
+
+  for (const pipeline of ['thread', 'inline'] as const) {
+    it(`${pipeline}: a 302 not followed, whose record still waits for a second hop when the app calls process.exit(): handed over with chainId null`, async () => {
+      const app = join(dirname(fileURLToPath(import.meta.url)), 'redirect-exit-app.ts')
+      const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+      const exit = await runNode(['--import', 'tsx', app], root, { PIPELINE: pipeline })
+      assert.deepEqual([exit.code, exit.signal], [0, null], exit.stderr)
+      assert.equal(exit.stderr.split('\n').filter((l) => l.startsWith('ERROR')).length, 0, exit.stderr)
+      const records = exit.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as OutgoingRequestRecord)
+      assert.equal(records.length, 1, exit.stdout)
+      assert.equal(records[0]!.response?.status, 302)
+      assert.equal(records[0]!.chainId, null)
     })
   }
 
