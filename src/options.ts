@@ -45,7 +45,7 @@ export interface Options {
   mask?: Partial<MaskConfig> | false
   /** Hosts never recorded: `api.example.com`, `*.internal`, `localhost:8080`, or a RegExp tested on host. Env: IGNORE_HOSTS. */
   ignoreHosts?: Array<string | RegExp>
-  /** Fraction of exchanges recorded, 0..1. Env: SAMPLE_RATE. Default 1. */
+  /** Fraction of exchanges recorded, 0..1, drawn once per redirect chain (all its hops or none). Env: SAMPLE_RATE. Default 1. */
   sampleRate?: number
   /** Print each record. Env: CONSOLE (`true`, `json`, `false`). Default false (register turns it on). */
   console?: boolean | ConsoleOptions
