@@ -216,6 +216,45 @@ for (const dialect of DIALECTS) {
       assert.doesNotMatch(plain, /Pseudo-headers/, 'an HTTP/1 record has none')
     })
 
+    it('draws where the time went as a waterfall of the phases, TLS inside connect, and says which connection it was', async () => {
+      const phased = makeRecord({
+        at: T0 + 8000,
+        host: 'slow.example.com',
+        durationMs: 10,
+        ttfbMs: 9,
+        timings: { blocked: 0.2, dns: 0.8, connect: 4, tls: 3, send: 0.5, wait: 3.5, receive: 1 },
+        connection: { id: 'a1b2c3d4-7', reused: false, remoteAddress: '203.0.113.7', remotePort: 443, localPort: 50123, tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', alpn: 'h2' } },
+      })
+      const reused = makeRecord({
+        at: T0 + 9000,
+        host: 'slow.example.com',
+        durationMs: 2,
+        ttfbMs: 1.5,
+        timings: { blocked: 0.1, dns: null, connect: null, tls: null, send: 0.2, wait: 1.2, receive: 0.5 },
+        connection: { id: 'a1b2c3d4-7', reused: true, remoteAddress: '2001:db8::7', remotePort: 443, localPort: 50123, tls: null },
+      })
+      await store.insert([phased, reused])
+      const detail = (await browser.text(`/requests/${phased.id}`)).body
+      const waterfall = /<table class="waterfall".*?<\/table>/s.exec(detail)![0]
+      const rows = [...waterfall.matchAll(/<tr class="phase-([a-z]+)"><th scope="row">([^<]+)<\/th>.*?<td class="num">([^<]+)<\/td><\/tr>/gs)].map((m) => `${m[1]} ${m[2]} ${m[3]}`)
+      assert.deepEqual(rows, ['blocked Blocked 0.20 ms', 'dns DNS 0.80 ms', 'connect Connect 4.00 ms', 'tls TLS 3.00 ms', 'send Send 0.50 ms', 'wait Wait 3.50 ms', 'receive Receive 1.00 ms', 'total Total 10 ms'])
+      // each bar starts where the phases before it ended, on a scale of the whole exchange; TLS ends where connect ends
+      const bars = Object.fromEntries([...waterfall.matchAll(/<tr class="phase-([a-z]+)">.*?<rect x="([0-9.]+)" y="0" width="([0-9.]+)"/gs)].map((m) => [m[1], [Number(m[2]), Number(m[3])]]))
+      assert.deepEqual(bars, { blocked: [0, 2], dns: [2, 8], connect: [10, 40], tls: [20, 30], send: [50, 5], wait: [55, 35], receive: [90, 10] })
+      assert.match(detail, /<dt>Connection<\/dt><dd>new <code[^>]*>a1b2c3d4-7<\/code><\/dd>/)
+      assert.match(detail, /<dt>Remote<\/dt><dd>203\.0\.113\.7:443<\/dd>/)
+      assert.match(detail, /<dt>TLS<\/dt><dd>TLSv1\.3 · TLS_AES_256_GCM_SHA384 · ALPN h2<\/dd>/)
+
+      const again = (await browser.text(`/requests/${reused.id}`)).body
+      assert.match(again, /<tr class="phase-connect"><th scope="row">Connect<\/th><td class="lane"><span class="muted"[^>]*>reused connection<\/span>/)
+      assert.doesNotMatch(again, /phase-tls/, 'no TLS row without a TLS phase')
+      assert.match(again, /<dt>Connection<\/dt><dd>reused <code[^>]*>a1b2c3d4-7<\/code>/)
+      assert.match(again, /<dt>Remote<\/dt><dd>\[2001:db8::7\]:443<\/dd>/)
+      const older = (await browser.text(`/requests/${records[0]!.id}`)).body
+      assert.match(older, /aria-label="time to first byte and total"/, 'a record without timings keeps the two bars')
+      assert.doesNotMatch(older, /class="waterfall"/)
+    })
+
     it('needs the CSRF token for every state change', async () => {
       assert.equal((await browser.post('/settings', { saveToDb: 'no' })).status, 403)
       assert.equal((await browser.post('/settings/prune', {})).status, 403)

@@ -95,12 +95,24 @@ ${r.context || r.traceId || r.spanId
 
 const phase = (p: string): string => p === 'connect' ? 'connection' : p === 'request' ? 'request' : 'response'
 
-/** Time to first byte and total, as two bars on one scale. */
+/** The phases a reused connection does not have. */
+const CONNECTING = new Set(['dns', 'connect', 'tls'])
+
+/** The phases of `timings`, in order (TLS is drawn inside connect). */
+const PHASES = [['blocked', 'Blocked'], ['dns', 'DNS'], ['connect', 'Connect'], ['send', 'Send'], ['wait', 'Wait'], ['receive', 'Receive']] as const
+
+/**
+ * Where the time went: with `timings`, a waterfall of its phases on one scale (each bar starts where
+ * the one before ended; TLS inside connect), and the connection; without (older records, or a stack
+ * that shows no phase), time to first byte and total as two bars.
+ */
 function timing (r: OutgoingRequestRecord): SafeHtml {
   const total = Math.max(r.durationMs, 0.001)
-  const ttfb = r.ttfbMs === null ? null : Math.min(r.ttfbMs, total)
-  const pct = (ms: number): string => (ms / total * 100).toFixed(2)
-  return html`<div class="timing">
+  const pct = (ms: number): string => (Math.min(ms, total) / total * 100).toFixed(2)
+  const t = r.timings
+  if (!t) {
+    const ttfb = r.ttfbMs === null ? null : Math.min(r.ttfbMs, total)
+    return html`<div class="timing">
   <h2>Timing</h2>
   <svg class="bars" viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="time to first byte and total">
     <rect class="bar-total" x="0" y="0" width="100" height="10"><title>total ${formatMs(r.durationMs)}</title></rect>
@@ -108,6 +120,40 @@ function timing (r: OutgoingRequestRecord): SafeHtml {
   </svg>
   <dl><dt>First byte</dt><dd>${formatMs(r.ttfbMs)}</dd><dt>Total</dt><dd>${formatMs(r.durationMs)}</dd></dl>
 </div>`
+  }
+  const rows: Array<{ key: string, label: string, start: number, ms: number | null }> = []
+  let at = 0
+  for (const [key, label] of PHASES) {
+    const ms = t[key]
+    rows.push({ key, label, start: at, ms })
+    if (ms !== null) at += ms
+    if (key === 'connect' && t.tls !== null && ms !== null) rows.push({ key: 'tls', label: 'TLS', start: at - t.tls, ms: t.tls })
+  }
+  // A phase that did not happen (null) keeps its row, empty, so that the list reads the same for every exchange.
+  return html`<div class="timing">
+  <h2>Timing</h2>
+  <table class="waterfall" aria-label="where the time went">
+    ${rows.map((row) => html`<tr class="phase-${row.key}"><th scope="row">${row.label}</th><td class="lane">${row.ms === null
+      ? html`<span class="muted" title="did not happen, or the client does not show it">${r.connection?.reused && CONNECTING.has(row.key) ? 'reused connection' : '–'}</span>`
+      : html`<svg viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="${row.label} ${formatMs(row.ms)}"><rect x="${pct(row.start)}" y="0" width="${Math.max(Number(pct(row.ms)), 0.4).toFixed(2)}" height="10"><title>${row.label} ${formatMs(row.ms)}</title></rect></svg>`}</td><td class="num">${formatMs(row.ms)}</td></tr>`)}
+    <tr class="phase-total"><th scope="row">Total</th><td class="lane"><span class="muted">first byte at ${formatMs(r.ttfbMs)}</span></td><td class="num">${formatMs(r.durationMs)}</td></tr>
+  </table>
+  ${connectionFacts(r)}
+</div>`
+}
+
+/** The connection: new or reused, where to, TLS; its id ties together the exchanges that shared it. */
+function connectionFacts (r: OutgoingRequestRecord): SafeHtml | null {
+  const c = r.connection
+  if (!c) return null
+  const remote = c.remoteAddress === null ? null : c.remoteAddress.includes(':') ? `[${c.remoteAddress}]:${c.remotePort ?? ''}` : `${c.remoteAddress}:${c.remotePort ?? ''}`
+  const tls = c.tls ? [c.tls.protocol, c.tls.cipher, c.tls.alpn && `ALPN ${c.tls.alpn}`].filter(Boolean).join(' · ') : 'none'
+  return html`<dl class="connection">
+    <dt>Connection</dt><dd>${c.reused ? 'reused' : 'new'} <code title="the same in every exchange that used this connection">${c.id}</code></dd>
+    ${remote ? html`<dt>Remote</dt><dd>${remote}</dd>` : null}
+    ${c.localPort !== null ? html`<dt>Local port</dt><dd>${c.localPort}</dd>` : null}
+    <dt>TLS</dt><dd>${tls}</dd>
+  </dl>`
 }
 
 function chainNav (view: DetailView): SafeHtml {
