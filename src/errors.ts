@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   'LOR_ERR_DRIVER_MISSING',
   'LOR_ERR_ADMIN',
   'LOR_ERR_HTTP',
+  'LOR_ERR_INTERRUPTED',
 ] as const
 
 export type ErrorCode = typeof ERROR_CODES[number]
@@ -139,6 +140,18 @@ export class HttpError extends LorError {
   }
 }
 
+/**
+ * Not reported, recorded: the `error` of an exchange that was still waiting for its response when
+ * recording ended (`close()`, a stop signal, the process's exit). The app saw no such error; the
+ * record says the exchange did not end while it was recorded, and in which phase it was.
+ */
+export class InterruptedError extends LorError {
+  constructor (message: string) {
+    super('LOR_ERR_INTERRUPTED', message)
+    this.name = 'InterruptedError'
+  }
+}
+
 /** Whether `err` is one of ours, by its code (works across copies of the package). */
 export const isLorError = (err: unknown): err is LorError =>
   typeof (err as { code?: unknown })?.code === 'string' && (ERROR_CODES as readonly string[]).includes((err as { code: string }).code)
@@ -165,6 +178,7 @@ const CLASS_OF: Record<ErrorCode, (message: string) => LorError> = {
   LOR_ERR_DRIVER_MISSING: (m) => new DriverMissingError(m),
   LOR_ERR_ADMIN: (m) => new AdminError(m),
   LOR_ERR_HTTP: (m) => new HttpError(500, m),
+  LOR_ERR_INTERRUPTED: (m) => new InterruptedError(m),
 }
 
 /**

@@ -15,7 +15,7 @@ import { PatchRegistry } from './capture/patches.js'
 import type { Interceptor, Tracker } from './capture/types.js'
 import { undiciInterceptor } from './capture/undici.js'
 import { activeSpan, currentStore, runWithContext, withoutRecording } from './context.js'
-import { InternalError, SinkError } from './errors.js'
+import { InternalError, InterruptedError, SinkError } from './errors.js'
 import { Exchange, SampledOut, type BodyState, type ResponseStart } from './exchange.js'
 import { resolveOptions, type Options, type ResolvedOptions } from './options.js'
 import { PipelineHost, type PipelineMode } from './pipeline/host.js'
@@ -95,7 +95,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private releasing: NodeJS.Immediate | null = null
   /** stops listening for SIGTERM/SIGINT (flushOnSignal) */
   private unlistenSignals: (() => void) | null = null
-  private closed = false
+  /** set once capture has stopped (stopCapture) */
+  private stopped = false
+  private closing: Promise<void> | null = null
   private readonly warned = new Set<string>()
   private readonly counts = { started: 0, failed: 0 }
   private readonly tracker: Tracker
@@ -134,8 +136,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   start (): this {
     if (!this.options.enabled) return this
     const closeTimeout = this.options.writer.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT
-    // Before the host's own 'exit' listener, so that held records are in the ring it drains then.
-    process.on('exit', this.release)
+    // Before the host's own 'exit' listener, so that held and in-flight records are in the ring it drains then.
+    process.on('exit', this.onExit)
     this.host = new PipelineHost({
       settings: this.pipelineSettings(),
       mode: this.options.pipeline,
@@ -157,8 +159,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.host.wantRecords(this.wantsRecords())
     if (this.options.flushOnSignal) {
       this.unlistenSignals = onStopSignals({
-        close: () => this.close(),
         flush: () => this.flush(),
+        stop: (signal) => {
+          this.stopCapture(`the process received ${signal}`)
+          this.host?.drainNow()
+        },
         // the writer's own bound, and a second for the pipeline and the other sinks
         timeoutMs: closeTimeout + 1000,
         onError: (err) => this.fail(new InternalError(`saving records on a signal failed: ${(err as Error)?.message ?? err}`, err)),
@@ -222,28 +227,58 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   /**
-   * Stops capturing and restores everything it touched. Exchanges still in flight are recorded
-   * with what was seen so far; then everything is flushed.
+   * Ends recording. Capture goes on while what was recorded so far is written (a request the app
+   * makes meanwhile is recorded too); then it stops and restores everything it touched, the
+   * exchanges still in flight are recorded with what was seen so far, and everything is flushed.
    */
-  async close (): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    this.unlistenSignals?.()
-    for (const interceptor of this.interceptors.splice(0)) interceptor.dispose()
-    this.patches.restore()
-    this.sweeper.stop()
-    for (const ex of this.open.all()) {
-      ex.closeNote = 'the recorder closed before the exchange ended'
-      this.finish(ex, ex.responseBody?.size ? 'incomplete' : 'not-consumed')
-    }
-    // No request starts a hop from now on: what is held goes as it is.
-    this.release()
-    process.off('exit', this.release)
+  close (): Promise<void> {
+    this.closing ??= this.end()
+    return this.closing
+  }
+
+  private async end (): Promise<void> {
+    if (!this.stopped) await this.flush().catch((err) => this.fail(err))
+    this.stopCapture('the recorder closed')
     await this.host?.close()
     await Promise.all(this.sinks.map((s) => s.flush?.().catch((err) => this.sinkFailed(s, err))))
     await Promise.all(this.sinks.map((s) => s.close?.().catch((err) => this.sinkFailed(s, err))))
     const g = globalThis as Record<symbol, unknown>
     if (g[GLOBAL] === this) delete g[GLOBAL]
+  }
+
+  /**
+   * Stops capturing, synchronously, and restores what it touched; the exchanges still in flight are
+   * recorded as they stand (`why`: what ended recording), and held first hops go as they are.
+   */
+  private stopCapture (why: string): void {
+    if (this.stopped) return
+    this.stopped = true
+    this.unlistenSignals?.()
+    for (const interceptor of this.interceptors.splice(0)) interceptor.dispose()
+    this.patches.restore()
+    this.sweeper.stop()
+    for (const ex of this.open.all()) {
+      // With a response, the body says how far it got; without one, the record's error says the
+      // exchange did not end while it was recorded, and in which phase it was.
+      if (ex.response) {
+        ex.closeNote = `${why} before the exchange ended`
+        this.finish(ex, ex.responseBody?.size ? 'incomplete' : 'not-consumed')
+      } else {
+        this.finish(ex, 'complete', new InterruptedError(`${why} before a response came`))
+      }
+    }
+    // No request starts a hop from now on: what is held goes as it is.
+    this.release()
+    process.off('exit', this.onExit)
+  }
+
+  /** At the process's exit, before the host drains the ring: in-flight and held records go into it. */
+  private readonly onExit = (): void => {
+    try {
+      this.stopCapture('the process exited')
+    } catch (err) {
+      this.fail(err)
+    }
   }
 
   private pipelineSettings (): PipelineSettings {
@@ -275,7 +310,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
 
   private begin (client: Client, method: string, url: string): Exchange | null {
     // Nobody would see the record: do nothing at all.
-    if (this.closed || !this.host || (this.options.database === null && !this.wantsRecords())) return null
+    if (this.stopped || !this.host || (this.options.database === null && !this.wantsRecords())) return null
     const store = currentStore()
     if (store?.skip) return null
     // A request to where a redirect pointed is a hop of its chain: sampled in or out as its first hop was.

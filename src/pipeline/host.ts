@@ -323,7 +323,13 @@ export class PipelineHost {
    *   holds, then takes the records it posted off the port synchronously.
    * Nothing thrown here reaches the app: onError.
    */
-  private readonly onExit = (): void => {
+  private readonly onExit = (): void => this.drainNow()
+
+  /**
+   * What `exit` does (above), for a process about to end another way: a stop signal raised again
+   * (src/signals.ts). Synchronous; once it has run, nothing more is taken.
+   */
+  drainNow (): void {
     if (this.closed) return
     this.closed = true
     const deadline = Date.now() + this.o.closeTimeout + 1000

@@ -6,8 +6,9 @@
  * in the database exactly once.
  *
  * With LOR_NL_SIGTERM=close it handles SIGTERM as docs/operations.md tells apps to: stop sending,
- * let the requests in flight end, `await recorder.close()`, then exit. Without it, the app has no
- * handler, and the recorder's own (flushOnSignal) closes it and raises SIGTERM again.
+ * let the requests in flight end, `await recorder.close()`, then exit. With LOR_NL_SIGTERM=exit its
+ * handler is `process.exit(0)`, at once. Without either, the app has no handler, and the recorder's
+ * own (flushOnSignal) writes what it has and raises SIGTERM again.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { install } from '../../src/index.js'
@@ -105,6 +106,9 @@ process.on('message', async (command: AppCommand) => {
       process.disconnect()
   }
 })
+
+// The most common handler in the wild: the recorder's records are written at exit (issue #15).
+if (process.env.LOR_NL_SIGTERM === 'exit') process.once('SIGTERM', () => process.exit(0))
 
 if (process.env.LOR_NL_SIGTERM === 'close') {
   process.once('SIGTERM', async () => {

@@ -49,7 +49,7 @@ export interface AppOptions {
   run: string
   writer?: object
   /** 'close': the app closes the recorder on SIGTERM; 'none': it has no handler */
-  sigterm?: 'close' | 'none'
+  sigterm?: 'close' | 'exit' | 'none'
   /** the child is killed after this long, whatever it is doing; default 120 s */
   timeout?: number
 }
@@ -111,6 +111,8 @@ export interface Saved {
   rows: number
   /** the `seq` of every saved request, ascending; a request saved twice appears twice */
   seqs: number[]
+  /** the `seq` of each saved request recorded as still in flight when recording ended (LOR_ERR_INTERRUPTED) */
+  interrupted: number[]
 }
 
 /** The app's records in `url`, read by a connection of the parent's own (not the app's writer). */
@@ -118,8 +120,13 @@ export async function saved (url: string): Promise<Saved> {
   const store = await openStore(url, { migrate: false })
   try {
     const seqs: number[] = []
-    for await (const record of store.records()) seqs.push(Number(new URL(record.url).searchParams.get('seq')))
-    return { rows: seqs.length, seqs: seqs.sort((a, b) => a - b) }
+    const interrupted: number[] = []
+    for await (const record of store.records()) {
+      const seq = Number(new URL(record.url).searchParams.get('seq'))
+      seqs.push(seq)
+      if (record.error?.code === 'LOR_ERR_INTERRUPTED') interrupted.push(seq)
+    }
+    return { rows: seqs.length, seqs: seqs.sort((a, b) => a - b), interrupted: interrupted.sort((a, b) => a - b) }
   } finally {
     await store.close()
   }

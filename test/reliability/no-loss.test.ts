@@ -102,6 +102,29 @@ async function close (app: App): Promise<AppReport> {
 }
 
 /**
+ * After an app (on SQLite) ended during load: every request the server received is saved, once; a saved request
+ * the server never got can only be one still in flight at the end (LOR_ERR_INTERRUPTED).
+ */
+async function everyRequestSaved (run: string, database: TestDatabase, beforeSignal: number, how: string): Promise<Omit<ReportRow, 'case'>> {
+  // The app is gone and cannot say what it had: the server's count is the requests it made.
+  const sent = received(upstream.requests, run)
+  assert.deepEqual(sent, range(sent.length))
+  assert.ok(sent.length >= beforeSignal)
+  const rows = await saved(database.url)
+  const diff = compare(rows.seqs, sent)
+  assert.deepEqual(diff.missing, [], 'every request the server received is saved')
+  assert.deepEqual(diff.twice, [], 'nothing saved twice')
+  assert.deepEqual(diff.unexpected.filter((seq) => !rows.interrupted.includes(seq)), [], 'a request the server never got is saved only as interrupted')
+  return {
+    database: NAMES.sqlite,
+    accepted: rows.rows,
+    written: rows.rows,
+    dropped: 0,
+    reason: `none: ${how}. ${sent.length - beforeSignal} of the ${sent.length} requests the server received came after the signal; ${plural(rows.interrupted.length, 'request')} in flight at the end saved as interrupted`,
+  }
+}
+
+/**
  * Closes the app and counts: every request ended, each record it accepted is saved once and nothing
  * else, and its writer's stats agree (all written, none dropped, failed or left in the queue).
  */
@@ -119,6 +142,7 @@ async function closeAndCount (app: App, database: TestDatabase): Promise<{ final
 // The databases, made before the suites are declared (a suite's skip is decided then).
 const sigtermDatabases = await Promise.all(DIALECTS.map(async (dialect) => ({ dialect, made: await fresh(dialect) })))
 const noHandlerDatabase = await fresh('sqlite')
+const exitDatabase = await fresh('sqlite')
 const outageDatabase = await fresh('postgres')
 const lockedDatabase = await fresh('sqlite')
 const fullDatabase = await fresh('postgres')
@@ -169,7 +193,7 @@ describe('no loss', () => {
     noLossCase({
       report: 'SIGTERM during load, no handler in the app',
       suite: 'SIGTERM during load, in an app with no SIGTERM handler (flushOnSignal)',
-      test: 'the recorder closes, saving every exchange started before the signal, then the process ends by SIGTERM as before',
+      test: 'every request the server received is saved, those the app made while the recorder wrote too, then the process ends by SIGTERM as before',
       made: noHandlerDatabase,
       timeout: 120_000,
     }, async ({ database, defer }) => {
@@ -181,27 +205,30 @@ describe('no loss', () => {
       await until('the first records written', async () => (await app.ask({ op: 'stats' })).stats.written > 0, 60_000)
       // Well under way: counted in requests made, not in seconds waited (issue #14).
       await until('300 requests made', () => received(upstream.requests, run).length >= 300, 60_000, 10)
-      // Every request the server has by now was started before the signal: each must be saved.
       const beforeSignal = received(upstream.requests, run).length
       app.kill('SIGTERM')
       const exit = await app.exit
       assert.deepEqual([exit.code, exit.signal], [null, 'SIGTERM'], 'the process still ends by SIGTERM, as without the recorder')
+      return everyRequestSaved(run, database, beforeSignal, 'the recorder wrote its queue on SIGTERM while the app went on (the app has no handler), recorded what was in flight, and raised SIGTERM again')
+    })
 
-      // The app is gone and cannot say what it had: the server's count is the requests it made.
-      const sent = received(upstream.requests, run)
-      assert.deepEqual(sent, range(sent.length))
-      const rows = await saved(database.url)
-      const diff = compare(rows.seqs, sent)
-      assert.deepEqual([diff.unexpected, diff.twice], [[], []], 'nothing saved twice or out of nowhere')
-      assert.deepEqual(diff.missing.filter((seq) => seq < beforeSignal), [], 'every exchange started before the signal is saved')
-      const after = sent.length - rows.rows
-      return {
-        database: NAMES.sqlite,
-        accepted: rows.rows,
-        written: rows.rows,
-        dropped: 0,
-        reason: `none: the recorder closed on SIGTERM (the app has no handler), wrote its queue and raised SIGTERM again. ${plural(after, 'request')} the app started after the recorder had closed ${after === 1 ? 'was' : 'were'} not recorded (not accepted)`,
-      }
+    noLossCase({
+      report: 'SIGTERM during load, the app calls process.exit(0)',
+      suite: "SIGTERM during load, in an app whose handler is process.exit(0)",
+      test: 'every request the server received is saved, the ones in flight at the exit as interrupted',
+      made: exitDatabase,
+      timeout: 120_000,
+    }, async ({ database, defer }) => {
+      const run = 'exit-handler'
+      const app = await launch(defer, { database: database.url, upstream: upstream.http, run, sigterm: 'exit' })
+      await app.ask({ op: 'load', rate: 200, concurrency: 4 })
+      await until('the first records written', async () => (await app.ask({ op: 'stats' })).stats.written > 0, 60_000)
+      await until('300 requests made', () => received(upstream.requests, run).length >= 300, 60_000, 10)
+      const beforeSignal = received(upstream.requests, run).length
+      app.kill('SIGTERM')
+      const exit = await app.exit
+      assert.deepEqual([exit.code, exit.signal], [0, null], exit.stderr)
+      return everyRequestSaved(run, database, beforeSignal, "process.exit(0) from the app's handler: the app's thread waited at exit while the pipeline wrote the ring, with what was in flight")
     })
 
     noLossCase({

@@ -48,16 +48,42 @@ describe('flushOnSignal', () => {
     assert.deepEqual(JSON.parse(ended.stdout), { on: '1,1', closed: '0,0', off: '0,0' })
   })
 
-  it('with no handler of the app\'s, the process still ends by the signal, after the recorder closed', async () => {
+  it('with no handler of the app\'s, the process still ends by the signal, after the recorder wrote what it had', async () => {
     const ended = await run(`
       const recorder = install({ onRecord () {} })
-      const close = recorder.close.bind(recorder)
-      recorder.close = async () => { await close(); console.log('closed') }
+      const flush = recorder.flush.bind(recorder)
+      recorder.flush = async () => { await flush(); console.log('flushed') }
       setInterval(() => {}, 1000)
       console.log('ready')
     `, [['ready', 'SIGINT']])
     assert.deepEqual([ended.code, ended.signal], [null, 'SIGINT'])
-    assert.match(ended.stdout, /ready\nclosed\n$/)
+    assert.match(ended.stdout, /ready\nflushed\n$/)
+  })
+
+  it('with no handler of the app\'s, what the app sends while the recorder writes is recorded, and what is still in flight at the end too', async () => {
+    const ended = await run(`
+      const { createServer } = await import('node:http')
+      const { writeSync } = await import('node:fs')
+      // The upstream answers /slow never: that request is in flight when the process ends.
+      const upstream = createServer((req, res) => { if (req.url !== '/slow') res.end('ok') }).listen(0, '127.0.0.1')
+      await new Promise((resolve) => upstream.once('listening', resolve))
+      const origin = 'http://127.0.0.1:' + upstream.address().port
+      const recorder = install({ onRecord (r) { writeSync(1, 'record ' + r.path + ' ' + (r.error?.code ?? r.response?.status) + '\\n') } })
+      const flush = recorder.flush.bind(recorder)
+      // The app goes on while the recorder writes: one request now, another in flight at the end.
+      recorder.flush = async () => {
+        console.log('flushing')
+        await (await fetch(origin + '/during')).text()
+        void fetch(origin + '/slow').catch(() => {})
+        await flush()
+      }
+      await (await fetch(origin + '/before')).text()
+      setInterval(() => {}, 1000)
+      console.log('ready')
+    `, [['ready', 'SIGTERM']])
+    assert.deepEqual([ended.code, ended.signal], [null, 'SIGTERM'])
+    const records = ended.stdout.split('\n').filter((l) => l.startsWith('record ')).sort()
+    assert.deepEqual(records, ['record /before 200', 'record /during 200', 'record /slow LOR_ERR_INTERRUPTED'])
   })
 
   it('leaves an app that handles the signal to end as it does', async () => {
@@ -91,15 +117,14 @@ describe('flushOnSignal', () => {
         await new Promise((resolve) => upstream.once('listening', resolve))
         // A closeTimeout past the hang guard: waiting for the writer would end by SIGKILL, not SIGTERM.
         const recorder = install({ database: 'postgres://u@127.0.0.1:${port}/db', writer: { closeTimeout: 600000 }, onError () {} })
-        const close = recorder.close.bind(recorder)
-        // Said once close() has stopped listening (its synchronous start): a signal caught before that
-        // but handled after would find no listener and be lost.
-        recorder.close = () => { const closing = close(); console.log('closing'); return closing }
+        const flush = recorder.flush.bind(recorder)
+        // Said once the first signal is being handled: the second one finds our listener still there.
+        recorder.flush = () => { const flushing = flush(); console.log('flushing'); return flushing }
         await (await fetch('http://127.0.0.1:' + upstream.address().port + '/')).text()
         while (recorder.stats().queued === 0) await new Promise((resolve) => setTimeout(resolve, 10))
         console.log('ready')
-      `, [['ready', 'SIGTERM'], ['closing', 'SIGTERM']])
-      assert.match(ended.stdout, /ready\nclosing\n/)
+      `, [['ready', 'SIGTERM'], ['flushing', 'SIGTERM']])
+      assert.match(ended.stdout, /ready\nflushing\n/)
       assert.deepEqual([ended.code, ended.signal], [null, 'SIGTERM'], 'the second signal ended the process, not the hang guard')
     })
   })
