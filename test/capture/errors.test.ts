@@ -4,12 +4,10 @@
 // (1) the app saw exactly the same error both times, and (2) the record carries the platform code,
 // the phase, and a response only when one had started.
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { once } from 'node:events'
-import { connect, type Socket } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { getRecorder, type ErrorPhase, type OutgoingRequestRecord } from '../../src/index.js'
 import { CLIENTS, send, type ClientName, type Seen, type Send } from '../fixtures/clients.js'
+import { startHangingConnect, type Stall } from '../fixtures/stalls.js'
 import { startUpstream, type Upstream } from '../fixtures/upstream.js'
 import { recordFor, recording, untilIdle } from '../helpers/recording.js'
 
@@ -125,41 +123,15 @@ describe('error records', () => {
   })
 
   describe('a connect timeout (a real listener whose accept queue is full)', () => {
-    // A listener with backlog 0 that never calls accept(): Linux queues one completed handshake,
-    // after which it drops every new SYN (the accept queue is full; syncookies do not apply to that
-    // queue), so a new connect() neither succeeds nor fails until the client gives up.
-    let python: ChildProcess
+    // A listener whose accept queue is full: a new connect() neither succeeds nor fails until the
+    // client gives up (test/fixtures/stalls.ts).
+    let stall: Stall
     let port: number
-    const fillers: Socket[] = []
-
     before(async () => {
-      python = spawn('python3', ['-c',
-        "import socket,time,sys; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(0); print(s.getsockname()[1], flush=True); time.sleep(120)"],
-      { stdio: ['ignore', 'pipe', 'inherit'] })
-      port = await new Promise<number>((resolve, reject) => {
-        python.once('error', reject)
-        python.stdout!.once('data', (data: Buffer) => resolve(Number(String(data).trim())))
-      })
-      for (let i = 0; i < 3; i++) {
-        const socket = connect(port, '127.0.0.1')
-        socket.on('error', () => {})
-        fillers.push(socket)
-      }
-      // The queue is full once a filler's handshake has completed: wait for that, not for a pause.
-      await Promise.any(fillers.map((socket) => once(socket, 'connect')))
-      // Prove the technique on this kernel: a fresh connect must hang, neither connecting nor refused.
-      const probe = await new Promise<string>((resolve) => {
-        const socket = connect(port, '127.0.0.1')
-        const timer = setTimeout(() => { socket.destroy(); resolve('hangs') }, 300)
-        socket.once('connect', () => { clearTimeout(timer); socket.destroy(); resolve('connected') })
-        socket.once('error', (err: NodeJS.ErrnoException) => { clearTimeout(timer); resolve(err.code ?? 'error') })
-      })
-      assert.equal(probe, 'hangs', 'a connect to the full listener should hang; the kernel completed the handshake instead')
+      stall = await startHangingConnect()
+      port = stall.port
     })
-    after(() => {
-      for (const socket of fillers) socket.destroy()
-      python.kill()
-    })
+    after(() => stall.close())
 
     const url = (): string => `http://127.0.0.1:${port}/never`
 
