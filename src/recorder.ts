@@ -237,7 +237,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   private async end (): Promise<void> {
-    if (!this.stopped) await this.flush().catch((err) => this.fail(err))
+    // Not against a database that does not answer: the close below waits closeTimeout for it once.
+    if (!this.stopped && this.stats().health !== 'unhealthy') await this.flush().catch((err) => this.fail(err))
     this.stopCapture('the recorder closed')
     await this.host?.close()
     await Promise.all(this.sinks.map((s) => s.flush?.().catch((err) => this.sinkFailed(s, err))))
