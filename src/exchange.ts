@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { BodyCollector, type BodyDecision } from './body/collector.js'
 import type { ConnectionInfo } from './capture/connection.js'
 import type { RawHeaders } from './capture/headers.js'
-import type { Client, Context, ErrorPhase } from './record.js'
+import type { Client, Context, ErrorPhase, ProxyRecord } from './record.js'
 import type { Hop } from './redirects.js'
 
 /** How a body ended: read to its end, cut off (error, or the app stopped), or never read. */
@@ -42,6 +42,8 @@ export class Exchange {
   reused: boolean | null = null
   /** the connection, once it is ready (capture/connection.ts) */
   connection: ConnectionInfo | null = null
+  /** the proxy it went through, as capture saw it (no userinfo) */
+  proxy: ProxyRecord | null = null
   requestHeaders: HeaderSource | null = null
   requestBody: BodyCollector | null = null
   response: ResponseStart | null = null
@@ -115,6 +117,7 @@ export class Exchange {
       spanId: this.spanId,
       phases: phasesOf(this),
       connection: this.connection,
+      proxy: this.proxy,
     }
   }
 }
@@ -161,6 +164,7 @@ export interface RawExchange {
   /** null when the stack showed no phase at all */
   phases: PhaseMarks | null
   connection: ConnectionInfo | null
+  proxy: ProxyRecord | null
 }
 
 /** The phase marks of an Exchange (ms since start, NaN where not seen), as data. */

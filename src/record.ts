@@ -106,6 +106,17 @@ export interface ConnectionRecord {
   } | null
 }
 
+/** The proxy an exchange went through. */
+export interface ProxyRecord {
+  /** The proxy's URL, `scheme://host:port`: the host actually connected to; never a password (masked like the record's URL). */
+  url: string
+  /**
+   * `connect`: the exchange went through a CONNECT tunnel the proxy opened to the target (TLS or
+   * not inside it); `forward`: the request itself was sent to the proxy, with the target's absolute URL.
+   */
+  kind: 'connect' | 'forward'
+}
+
 /** Where an error happened: before a connection, while sending, or after the response started. */
 export type ErrorPhase = 'connect' | 'request' | 'response'
 
@@ -186,6 +197,8 @@ export interface OutgoingRequestRecord {
   timings?: Timings
   /** The connection; absent when the stack showed none (and in records from before they were kept). */
   connection?: ConnectionRecord
+  /** The proxy the exchange went through (or tried to); absent when there was none, or the stack did not show it. */
+  proxy?: ProxyRecord
   /** What `recorder.runWithContext(ctx, fn)` set around the request, masked like the rest; null outside. */
   context: Context | null
   /**

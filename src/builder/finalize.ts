@@ -41,6 +41,7 @@ function record (ex: RawExchange, request: OutgoingRequestRecord['request'], res
     ttfbMs: ex.ttfbMs,
     ...(ex.phases && { timings: timingsOf(ex.phases, ex.durationMs, ex.ttfbMs, ex.connection !== null || ex.phases.reused === true) }),
     ...(ex.connection && { connection: { id: ex.connection.id, reused: ex.phases?.reused === true, remoteAddress: ex.connection.remoteAddress, remotePort: ex.connection.remotePort, localPort: ex.connection.localPort, tls: ex.connection.tls } }),
+    ...(ex.proxy && { proxy: { url: ex.proxy.url, kind: ex.proxy.kind } }),
     client: ex.client,
     method: ex.method,
     url: ex.url,

@@ -427,6 +427,15 @@ describe('masker.record', () => {
   })
 })
 
+describe('the proxy', () => {
+  it("a password in the proxy's URL is masked like the record URL's, with its span under /proxy/url", () => {
+    const record = createMasker().record({ ...rawRecord({ url: 'https://h/p' }), proxy: { url: 'http://u:pw-123@proxy.test:3128', kind: 'connect' } })
+    assert.deepEqual(record.proxy, { url: `http://u:${MARKER}@proxy.test:3128`, kind: 'connect' })
+    assert.deepEqual(record.masks.map((m) => m.field), ['/proxy/url'])
+    assert.ok(!JSON.stringify(record).includes('pw-123'))
+  })
+})
+
 describe('createMasker({ enabled: false })', () => {
   const masker = createMasker({ enabled: false })
 

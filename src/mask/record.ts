@@ -48,6 +48,7 @@ export function maskRecord (raw: OutgoingRequestRecord, how: RecordMasking): Out
     request,
     response,
     error: raw.error && { ...raw.error },
+    ...(raw.proxy && { proxy: { url: maskUrl(raw.proxy.url, s).url, kind: raw.proxy.kind } }),
     context: raw.context && maskContext(raw.context, s) as Context,
     masks: [],
   }
@@ -87,7 +88,7 @@ export function maskRecord (raw: OutgoingRequestRecord, how: RecordMasking): Out
 
 /** Fields whose text is a URL or a form, where a marker is written percent-encoded. */
 function encodedFields (r: OutgoingRequestRecord): Set<string> {
-  const fields = new Set(['/url', '/path'])
+  const fields = new Set(['/url', '/path', '/proxy/url'])
   const urlHeaders = (at: string, headers: Headers) => {
     for (const name of URL_HEADERS) {
       const value = headers[name]
@@ -158,6 +159,7 @@ export function withMasks (record: OutgoingRequestRecord, marker: string): Outgo
 function eachString (r: OutgoingRequestRecord, query: boolean, fn: Visit): void {
   r.url = fn(r.url, '/url')
   r.path = fn(r.path, '/path')
+  if (r.proxy) r.proxy.url = fn(r.proxy.url, '/proxy/url')
   if (query) r.query = queryOf(r.url)
   r.request.headers = mapHeaders(r.request.headers, '/request/headers', fn)
   if (r.request.pseudoHeaders) r.request.pseudoHeaders = mapHeaders(r.request.pseudoHeaders, '/request/pseudoHeaders', fn)

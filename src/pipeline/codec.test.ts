@@ -101,6 +101,7 @@ describe('encodeExchange / decodeExchange', () => {
     ex.id = '0193a5f0-0000-7000-8000-000000000001'
     ex.chainId = '0193a5f0-0000-7000-8000-000000000000'
     ex.closeNote = 'ended early — ü'
+    ex.proxy = { url: 'http://proxy.exämple.test:3128', kind: 'forward' }
     ex.requestHeaders = () => `POST /päth/ü?q=é HTTP/1.1\r\nHost: exämple.test\r\nX-Name: Zoë\r\nContent-Type: application/json; charset=utf-8\r\n\r\n`
     const req = decide('application/json; charset=utf-8', POLICY)
     req.push('{"name":"', 'utf8')
@@ -148,14 +149,16 @@ describe('encodeExchange / decodeExchange', () => {
     assert.deepEqual(got.requestHeaders, pairs, 'every value, byte for byte')
   })
 
-  it('fetch: string pairs, an AbortError (a DOMException), no response, no bodies, no ids', () => {
+  it('fetch: string pairs, an AbortError (a DOMException), no response, no bodies, no ids, through a CONNECT proxy', () => {
     const ex = new Exchange('fetch', 'GET', 'http://127.0.0.1:1/never', null, null, null)
     ex.requestHeaders = () => ['host', '127.0.0.1:1', 'accept', '*/*', 'x-multi', 'a', 'x-multi', 'b', 'set-cookie', 'c=1']
     ex.error = new DOMException('This operation was aborted', 'AbortError')
     ex.errorPhase = 'request'
     ex.bodyState = 'incomplete'
     ex.durationMs = 0.001
+    ex.proxy = { url: 'http://127.0.0.1:3128', kind: 'connect' }
     const got = assertRoundTrip(ex)
+    assert.deepEqual(got.proxy, { url: 'http://127.0.0.1:3128', kind: 'connect' })
     assert.deepEqual(got.error, { name: 'AbortError', code: 'ABORT_ERR', message: 'This operation was aborted', phase: 'request' })
     assert.deepEqual([got.id, got.response, got.ttfbMs, got.context, got.traceId, got.chainId], ['', null, null, null, null, null])
   })

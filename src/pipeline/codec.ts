@@ -13,7 +13,7 @@ import type { BodyCollector, BodyDecision } from '../body/collector.js'
 import type { RawHeaders } from '../capture/headers.js'
 import type { ConnectionInfo } from '../capture/connection.js'
 import { hasPhases, rawError, type BodyState, type Exchange, type PhaseMarks, type RawBody, type RawExchange } from '../exchange.js'
-import type { Client, Context, ErrorPhase, OmittedReason } from '../record.js'
+import type { Client, Context, ErrorPhase, OmittedReason, ProxyRecord } from '../record.js'
 
 const NULL = 0xffffffff
 const CLIENTS: readonly Client[] = ['fetch', 'undici', 'http', 'http2']
@@ -24,6 +24,8 @@ const HAS_RESPONSE = 1
 const HAS_ERROR = 2
 const HAS_PHASES = 4
 const HAS_CONNECTION = 8
+const HAS_PROXY = 16
+const PROXY_KINDS: ReadonlyArray<ProxyRecord['kind']> = ['connect', 'forward']
 const REUSED: ReadonlyArray<boolean | null> = [false, true, null]
 const enum HeaderKind { NONE, BLOCK, PAIRS }
 const enum Item { TEXT, BYTES }
@@ -182,7 +184,8 @@ export function encodeExchange (ex: Exchange, sink: FrameSink): boolean {
   s.u8(STATES.indexOf(ex.bodyState))
   const phases = hasPhases(ex)
   const conn = ex.connection
-  s.u8((r ? HAS_RESPONSE : 0) | (ex.error !== null && ex.error !== undefined ? HAS_ERROR : 0) | (phases ? HAS_PHASES : 0) | (conn ? HAS_CONNECTION : 0))
+  const proxy = ex.proxy
+  s.u8((r ? HAS_RESPONSE : 0) | (ex.error !== null && ex.error !== undefined ? HAS_ERROR : 0) | (phases ? HAS_PHASES : 0) | (conn ? HAS_CONNECTION : 0) | (proxy ? HAS_PROXY : 0))
   s.f64(ex.startedAt)
   s.f64(ex.durationMs ?? ex.elapsed())
   s.f64(ex.ttfbMs ?? NaN)
@@ -227,6 +230,10 @@ export function encodeExchange (ex: Exchange, sink: FrameSink): boolean {
       s.str(conn.tls.cipher)
       s.str(conn.tls.alpn)
     }
+  }
+  if (proxy) {
+    s.str(proxy.url)
+    s.u8(PROXY_KINDS.indexOf(proxy.kind))
   }
   bodyHead(s, ex.requestBody)
   bodyHead(s, ex.responseBody)
@@ -347,6 +354,7 @@ export function decodeExchange (buf: Buffer, start: number, end: number, decisio
     const tls = r.u8() === 1 ? { protocol: r.str(), cipher: r.str(), alpn: r.str() } : null
     connection = { id, remoteAddress, remotePort: remotePort === NULL ? null : remotePort, localPort: localPort === NULL ? null : localPort, tls }
   }
+  const proxy: ProxyRecord | null = flags & HAS_PROXY ? { url: r.str() ?? '', kind: PROXY_KINDS[r.u8()] ?? 'connect' } : null
   const reqHead = readBodyHead(r)
   const resHead = readBodyHead(r)
   const body = (h: BodyHead | null): RawBody | null => {
@@ -379,5 +387,6 @@ export function decodeExchange (buf: Buffer, start: number, end: number, decisio
     spanId,
     phases,
     connection,
+    proxy,
   }
 }
