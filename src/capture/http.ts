@@ -22,9 +22,11 @@ import type { PatchRegistry } from './patches.js'
 import type { Interceptor, Tracker } from './types.js'
 
 const kExchange = Symbol('log-outgoing-requests.exchange')
-type Req = ClientRequest & { [kExchange]?: Exchange | null, _header?: string | null, reusedSocket?: boolean }
+/** the CONNECT request sent over this socket: once it has a 2xx, the socket is a tunnel */
+const kTunnel = Symbol('log-outgoing-requests.tunnel')
+type Req = ClientRequest & { [kExchange]?: Exchange | null, _header?: string | null, reusedSocket?: boolean, res?: IncomingMessage | null }
 type Res = IncomingMessage & { [kExchange]?: Exchange }
-type Sock = Socket & { [kExchange]?: Exchange }
+type Sock = Socket & { [kExchange]?: Exchange, [kTunnel]?: Req, _parent?: Sock | null }
 
 const on = EventEmitter.prototype.on
 const responseChannel = diagnostics.channel('http.client.response.finish')
@@ -39,11 +41,23 @@ function begin (req: Req): Exchange | null {
   const t = tracker
   if (!t) return null
   const method = req.method
-  // Tunnels and upgrades are not exchanges with a body; they are left to the app.
-  if (method === 'CONNECT' || req.getHeader('upgrade') !== undefined) return null
-  const ex = t.begin('http', method, requestUrl(req))
+  // Tunnels and upgrades are not exchanges with a body; they are left to the app. A CONNECT's socket
+  // is marked: the requests an agent then sends through it went through that proxy.
+  if (method === 'CONNECT') {
+    if (req.socket) onTunnelSocket.call(req, req.socket)
+    else on.call(req, 'socket', listeners.tunnelSocket)
+    return null
+  }
+  if (req.getHeader('upgrade') !== undefined) return null
+  const url = requestUrl(req)
+  const ex = t.begin('http', method, url)
   if (!ex) return null
   req[kExchange] = ex
+  // An absolute URL as the path is a request to a forward proxy: the host connected to is the proxy.
+  if (url === req.path) {
+    ex.proxy = { url: forwardProxy(req, null), kind: 'forward' }
+    forwards.set(ex, req)
+  }
   ex.requestHeaders = () => typeof req._header === 'string' ? req._header : { ...req.getHeaders() }
   if (req.socket) watchSocket(req, ex, req.socket)
   else on.call(req, 'socket', listeners.socket)
@@ -53,6 +67,46 @@ function begin (req: Req): Exchange | null {
 }
 
 // The listeners below are shared by every exchange (`this` is the emitter), so a request costs no closures.
+
+/** Requests to a forward proxy, until their socket is ready. */
+const forwards = new WeakMap<Exchange, Req>()
+
+function onTunnelSocket (this: Req, socket: Sock): void {
+  socket[kTunnel] = this
+}
+
+/**
+ * The proxy a forward request went to: `req.host` is the host connected to; its port is the
+ * socket's once connected, else the Host header's when that names the same host (Node writes it with
+ * the port unless the app set its own), else none.
+ */
+function forwardProxy (req: Req, port: number | null | undefined): string {
+  const host = req.host.includes(':') && !req.host.startsWith('[') ? `[${req.host}]` : req.host
+  if (port === null || port === undefined) {
+    const set = authority(req)
+    if (set.toLowerCase().startsWith(`${host.toLowerCase()}:`)) return `${req.protocol}//${set}`
+    return `${req.protocol}//${host}`
+  }
+  return `${req.protocol}//${host}${port === (req.protocol === 'https:' ? 443 : 80) ? '' : `:${port}`}`
+}
+
+/**
+ * Once the socket is ready: the forward proxy's port, or the CONNECT tunnel the socket is (an http
+ * target) or runs over (TLS to the target: the TLSSocket's `_parent`, which tls.connect({ socket }) sets),
+ * when that CONNECT was answered 2xx (`req.res`, which Node sets before it emits 'connect').
+ */
+function viaProxy (ex: Exchange, socket: Sock): void {
+  const forward = forwards.get(ex)
+  if (forward) {
+    ex.proxy = { url: forwardProxy(forward, socket.remotePort), kind: 'forward' }
+    return
+  }
+  const via = socket[kTunnel] ? socket : socket._parent?.[kTunnel] ? socket._parent : null
+  const tunnel = via?.[kTunnel]
+  const status = tunnel?.res?.statusCode
+  if (!tunnel || status === undefined || status < 200 || status >= 300) return
+  ex.proxy = { url: forwardProxy(tunnel, via!.remotePort), kind: 'connect' }
+}
 
 function onSocket (this: Req, socket: Socket): void {
   const ex = this[kExchange]
@@ -97,6 +151,7 @@ function watchSocket (req: Req, ex: Exchange, socket: Sock): void {
     ex.reused = req.reusedSocket === true || usedBefore(socket)
     ex.connection = connectionOf(socket)
     ex.connected = true
+    viaProxy(ex, socket)
     return
   }
   ex.reused = false
@@ -129,6 +184,7 @@ function ready (socket: Sock, ex: Exchange): void {
   socket[kExchange] = undefined
   ex.connected = true
   ex.connection = connectionOf(socket)
+  viaProxy(ex, socket)
 }
 
 /** The request is all written (handed to the socket): the end of `send`. */
@@ -211,6 +267,7 @@ function onError ({ request, error }: { request: Req, error: unknown }): void {
 const report = (err: unknown): void => tracker?.fail(err)
 const listeners = {
   socket: guard(onSocket, report),
+  tunnelSocket: guard(onTunnelSocket, report),
   requestClose: guard(onRequestClose, report),
   lookup: guard(onLookup, report),
   connect: guard(onConnect, report),

@@ -23,7 +23,7 @@ import diagnostics from 'node:diagnostics_channel'
 import type { Socket } from 'node:net'
 import { performance } from 'node:perf_hooks'
 import type { Exchange } from '../exchange.js'
-import type { Client } from '../record.js'
+import type { Client, ProxyRecord } from '../record.js'
 import { connectionOf, usedBefore } from './connection.js'
 import { findHeader } from './headers.js'
 import { guard } from './guard.js'
@@ -148,23 +148,31 @@ function responseChunk (request: UndiciRequest, chunk: Uint8Array): void {
 
 function onCreate ({ request }: { request: UndiciRequest }): void {
   const t = tracker
-  if (!t || request.upgrade || request.method === 'CONNECT') return
+  if (!t || request.upgrade) return
+  if (request.method === 'CONNECT') return onTunnel(request)
   const client = kindOf(request)
   if (!client) return
   const origin = typeof request.origin === 'string' ? request.origin : request.origin.origin
-  const ex = t.begin(client, request.method, (origin.endsWith('/') ? origin.slice(0, -1) : origin) + request.path)
+  // ProxyAgent without a tunnel (proxyTunnel: false, an http target) sends the absolute URL as the
+  // path, to a client of the proxy, with the target's origin left on the request.
+  const forward = ABSOLUTE.test(request.path)
+  const ex = t.begin(client, request.method, forward ? request.path : (origin.endsWith('/') ? origin.slice(0, -1) : origin) + request.path)
   if (!ex) return
+  if (forward) forwarded.add(ex)
   exchanges.set(request, ex)
   if (calling && !calling.ex && client === 'fetch') calling.ex = ex
   // Until undici sends them, the headers we know are the ones the request was made with.
   ex.requestHeaders = () => request.headers ?? ''
 }
 
-function onSendHeaders ({ request, headers, socket }: { request: UndiciRequest, headers: string, socket?: Socket }): void {
+function onSendHeaders ({ request, headers, socket }: { request: UndiciRequest, headers: string, socket?: Sock }): void {
   const ex = exchanges.get(request)
   if (!ex) return
   ex.connected = true
-  if (socket) takeSocket(ex, socket)
+  if (socket) {
+    takeSocket(ex, socket)
+    ex.proxy = socket[kProxy] ?? (forwarded.has(ex) && socket[kOrigin] ? { url: socket[kOrigin], kind: 'forward' } : null)
+  }
   tracker?.sent(ex)
   // Over HTTP/2 (allowH2) the block lists the header object undici hands to node:http2, pseudo-headers
   // (`:method: GET`) and content-length included, and there is no other framing to add.
@@ -188,12 +196,51 @@ const H2_BLOCK = /(?:^|\n):[a-z]/
  */
 const connectStarts = new Map<string, number[]>()
 const kConnect = Symbol('log-outgoing-requests.undici-connect')
-type ConnectParams = { protocol?: string, host?: string }
-type Sock = Socket & { [kConnect]?: { start: number, end: number } }
+/** the proxy whose CONNECT tunnel this socket is (or runs inside: TLS to the target) */
+const kProxy = Symbol('log-outgoing-requests.undici-proxy')
+/** the origin undici connected this socket to */
+const kOrigin = Symbol('log-outgoing-requests.undici-origin')
+type ConnectParams = { protocol?: string, host?: string, port?: string | number }
+type Sock = Socket & { [kConnect]?: { start: number, end: number }, [kProxy]?: ProxyRecord, [kOrigin]?: string }
 
 const originKey = (p: ConnectParams | undefined): string => `${p?.protocol ?? ''}//${p?.host ?? ''}`
 
-function onBeforeConnect ({ connectParams }: { connectParams?: ConnectParams }): void {
+const ABSOLUTE = /^https?:\/\//i
+/** Exchanges sent to a forward proxy (the absolute URL as their path): the socket's origin is the proxy's. */
+const forwarded = new WeakSet<Exchange>()
+
+/**
+ * Proxies, as undici's channels show them. ProxyAgent (and EnvHttpProxyAgent, which uses it) gives its
+ * Agent a connector that first sends CONNECT through a client of the proxy: the connector is called
+ * right after `undici:client:beforeConnect` (lib/dispatcher/client.js, connect), and creates the
+ * CONNECT request in that same synchronous run (lib/dispatcher/proxy-agent.js: `this[kClient].connect`,
+ * its path the target's `host:port`). That ties the connector to its proxy, for good: every
+ * connection it makes is a tunnel through that proxy (for http targets too: undici tunnels them
+ * unless proxyTunnel is false). `connected` then marks the socket, and `connectError` the error, which
+ * is the object every request waiting for that connection fails with (a refused CONNECT is undici's
+ * RequestAbortedError `Proxy response (403) !== 200 when HTTP Tunneling`).
+ */
+const proxyOfConnector = new WeakMap<object, ProxyRecord>()
+const proxyOfError = new WeakMap<object, ProxyRecord>()
+let connecting: { connector: object, target: string } | null = null
+
+function onTunnel (request: UndiciRequest): void {
+  const c = connecting
+  if (!c || request.path !== c.target) return
+  connecting = null
+  const origin = typeof request.origin === 'string' ? request.origin : request.origin.origin
+  proxyOfConnector.set(c.connector, { url: withoutUserinfo(origin.endsWith('/') ? origin.slice(0, -1) : origin), kind: 'connect' })
+}
+
+const withoutUserinfo = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1')
+
+function onBeforeConnect ({ connectParams, connector }: { connectParams?: ConnectParams, connector?: unknown }): void {
+  if (typeof connector === 'function' && connectParams?.host) {
+    // What ProxyAgent's connector asks the proxy for: host, with the scheme's port when it has none.
+    const target = connectParams.port ? connectParams.host : `${connectParams.host}:${connectParams.protocol === 'https:' ? 443 : 80}`
+    const c = connecting = { connector, target }
+    queueMicrotask(() => { if (connecting === c) connecting = null })
+  }
   const key = originKey(connectParams)
   const starts = connectStarts.get(key)
   if (!starts) return void connectStarts.set(key, [performance.now()])
@@ -210,13 +257,20 @@ function takeStart (p: ConnectParams | undefined): number {
   return start
 }
 
-function onConnected ({ connectParams, socket }: { connectParams?: ConnectParams, socket?: Sock }): void {
+function onConnected ({ connectParams, connector, socket }: { connectParams?: ConnectParams, connector?: object, socket?: Sock }): void {
   const start = takeStart(connectParams)
-  if (socket) socket[kConnect] = { start, end: performance.now() }
+  if (!socket) return
+  socket[kConnect] = { start, end: performance.now() }
+  const proxy = connector && proxyOfConnector.get(connector)
+  if (proxy) socket[kProxy] = proxy
+  else if (connectParams?.host) socket[kOrigin] = originKey(connectParams)
 }
 
-function onConnectError ({ connectParams }: { connectParams?: ConnectParams }): void {
+function onConnectError ({ connectParams, connector, error }: { connectParams?: ConnectParams, connector?: object, error?: unknown }): void {
   takeStart(connectParams)
+  if (typeof error !== 'object' || error === null) return
+  const proxy = connector && proxyOfConnector.get(connector)
+  proxyOfError.set(error, proxy ?? { url: originKey(connectParams), kind: 'forward' })
 }
 
 /**
@@ -295,6 +349,11 @@ function onTrailers ({ request }: { request: UndiciRequest }): void {
 function onError ({ request, error }: { request: UndiciRequest, error: unknown }): void {
   const ex = exchanges.get(request)
   if (!ex) return
+  if (!ex.proxy && typeof error === 'object' && error !== null) {
+    // A connect that failed: through a tunnel, or to a forward proxy (the origin connected to is the proxy's).
+    const proxy = proxyOfError.get(error)
+    if (proxy && (proxy.kind === 'connect' || forwarded.has(ex))) ex.proxy = proxy
+  }
   tracker?.finish(ex, ex.response ? 'incomplete' : 'complete', seenByApp(request, error))
   unwatch.get(ex)?.()
 }
