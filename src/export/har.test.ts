@@ -236,12 +236,13 @@ describe('har', () => {
     assert.equal(reset.request.headers[0].name, ':method')
   })
 
-  it("maps the record's connection phases to HAR timings (-1 where a phase did not happen), and its connection", async () => {
+  it("maps the record's connection phases to HAR timings (-1 where a phase did not happen), its connection and its proxy (_proxy)", async () => {
     const fresh = makeRecord({
       durationMs: 10,
       ttfbMs: 9,
       timings: { blocked: 0.2, dns: 0.8, connect: 4, tls: 3, send: 0.5, wait: 3.5, receive: 1 },
       connection: { id: 'a1b2c3d4-1', reused: false, remoteAddress: '10.0.0.7', remotePort: 443, localPort: 50123, tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', alpn: 'h2' } },
+      proxy: { url: 'http://10.0.0.7:3128', kind: 'connect' },
     })
     const reused = makeRecord({
       durationMs: 2,
@@ -254,6 +255,8 @@ describe('har', () => {
     assert.deepEqual(a.timings, { blocked: 0.2, dns: 0.8, connect: 4, ssl: 3, send: 0.5, wait: 3.5, receive: 1 })
     assert.equal(a.serverIPAddress, '10.0.0.7')
     assert.equal(a.connection, 'a1b2c3d4-1')
+    assert.deepEqual(a._proxy, { url: 'http://10.0.0.7:3128', kind: 'connect' })
+    assert.equal('_proxy' in b, false)
     assert.deepEqual(b.timings, { blocked: 0.1, dns: -1, connect: -1, ssl: -1, send: 0.2, wait: 1.2, receive: 0.5 })
     assert.equal(b.connection, a.connection)
     assert.deepEqual(c.timings, { blocked: 0.5, dns: -1, connect: 2.5, ssl: -1, send: 0, wait: 0, receive: 0 })

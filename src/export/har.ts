@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import type { BodyRecord, ErrorRecord, Headers, Mask, OutgoingRequestRecord, ResponseRecord, Timings } from '../record.js'
+import type { BodyRecord, ErrorRecord, Headers, Mask, OutgoingRequestRecord, ProxyRecord, ResponseRecord, Timings } from '../record.js'
 import { encodeChunks, type Encoder } from './chunks.js'
 import { requestCookies, responseCookies, type HarCookie } from './cookies.js'
 import { maskCount, maskRules, masksOf } from './masks.js'
@@ -77,6 +77,8 @@ export interface HarEntry {
   _traceId?: string
   _spanId?: string
   _error?: ErrorRecord
+  /** The proxy the exchange went through (HAR 1.2 has no field for it). */
+  _proxy?: ProxyRecord
   _masks: Mask[]
 }
 
@@ -138,6 +140,7 @@ export function harEntry (record: OutgoingRequestRecord): HarEntry {
   if (record.traceId !== null) entry._traceId = record.traceId
   if (record.spanId !== null) entry._spanId = record.spanId
   if (record.error !== null) entry._error = record.error
+  if (record.proxy) entry._proxy = record.proxy
   return entry
 }
 
