@@ -145,6 +145,26 @@ describe('undici ProxyAgent', () => {
     }
   })
 
+  it('a proxy that cannot be reached: the connect error the app sees, with the proxy', async () => {
+    const { ProxyAgent, request } = await import('undici')
+    const dispatcher = new ProxyAgent({ uri: upstream.refused })
+    try {
+      const { records, result, errors } = await recording({}, async (recorder) => {
+        const error = await request(`${upstream.http}/echo`, { dispatcher, headers: { 'x-case': 'unreachable' } }).then(() => null, (err: Error) => err)
+        await untilIdle(recorder)
+        return error as (Error & { code?: string }) | null
+      })
+      assert.deepEqual(errors, [])
+      assert.equal(result?.code, 'ECONNREFUSED')
+      const record = recordFor(records, 'unreachable')
+      assert.equal(record.response, null)
+      assert.deepEqual([record.error?.code, record.error?.phase], ['ECONNREFUSED', 'connect'])
+      assert.deepEqual(record.proxy, { url: upstream.refused, kind: 'connect' })
+    } finally {
+      await dispatcher.close()
+    }
+  })
+
   for (const [label, proxy, target, status] of [
     ['refuses the target (403)', () => upstream.proxy, 'http://not-loopback.test/echo', 403],
     ['demands credentials (407)', () => upstream.authProxy, () => `${upstream.https}/echo`, 407],
