@@ -159,8 +159,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.host.wantRecords(this.wantsRecords())
     if (this.options.flushOnSignal) {
       this.unlistenSignals = onStopSignals({
-        flush: () => this.flush(),
+        // A close() under way (the app's, before or during the signal's drain) writes and delivers
+        // everything itself: the signal waits for it.
+        flush: () => this.closing ?? this.flush(),
         stop: (signal) => {
+          if (this.closing) return this.closing
           this.stopCapture(`the process received ${signal}`)
           this.host?.drainNow()
         },
@@ -237,8 +240,14 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   private async end (): Promise<void> {
-    // Not against a database that does not answer: the close below waits closeTimeout for it once.
-    if (!this.stopped && this.stats().health !== 'unhealthy') await this.flush().catch((err) => this.fail(err))
+    // Recording goes on for at most a second while what was recorded is written (never against a
+    // database that does not answer): the close below waits closeTimeout for it, once.
+    if (!this.stopped && this.stats().health !== 'unhealthy') {
+      let timer: NodeJS.Timeout | undefined
+      const bound = new Promise<void>((resolve) => { timer = setTimeout(resolve, Math.min(1000, this.options.writer.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT)) })
+      await Promise.race([this.flush().catch((err) => this.fail(err)), bound])
+      clearTimeout(timer)
+    }
     this.stopCapture('the recorder closed')
     await this.host?.close()
     await Promise.all(this.sinks.map((s) => s.flush?.().catch((err) => this.sinkFailed(s, err))))
@@ -411,7 +420,10 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     if (this.releasing !== null) clearImmediate(this.releasing)
     this.releasing = null
     for (const ex of this.held) {
-      if (ex.awaiting !== null) ex.awaiting.first = null
+      if (ex.awaiting !== null) {
+        ex.awaiting.first = null
+        this.chains.forget(ex.awaiting)
+      }
       ex.awaiting = null
       this.write(ex)
     }

@@ -4,6 +4,8 @@ import { first, parseHeaders } from './capture/headers.js'
 
 const TTL_MS = 30_000
 const MAX = 1000
+/** Redirects to one target waiting at once, at most: clients follow at once, so more are stale ones nobody followed. */
+const MAX_PER_TARGET = 64
 
 /** A redirect seen, waiting for the request that follows it. */
 export interface Hop {
@@ -14,6 +16,8 @@ export interface Hop {
   /** the chain was sampled out at its first hop: no hop of it is recorded */
   out: boolean
   at: number
+  /** where it waits in `expected` */
+  key: string
 }
 
 /**
@@ -39,23 +43,38 @@ export class RedirectChains {
       return false
     }
     const now = Date.now()
+    const key = `${ex.client} ${target}`
     let hop: Hop
     if (out) {
-      hop = { chainId: null, first: null, out: true, at: now }
+      hop = { chainId: null, first: null, out: true, at: now, key }
     } else {
       ex.id ??= uuidv7(ex.startedAt)
-      hop = { chainId: ex.chainId, first: null, out: false, at: now }
+      hop = { chainId: ex.chainId, first: null, out: false, at: now, key }
       if (ex.chainId === null) {
         hop.first = ex
         ex.awaiting = hop
       }
     }
     if (this.expected.size >= MAX) this.prune(now)
-    const key = `${ex.client} ${target}`
     const waiting = this.expected.get(key)
-    if (waiting) waiting.push(hop)
-    else this.expected.set(key, [hop])
+    if (!waiting) {
+      this.expected.set(key, [hop])
+      return true
+    }
+    // Redirects to this target that nobody followed (a 3xx under redirect: 'manual', sampled out,
+    // a client that does not follow) must not grow without end, nor be taken for this one.
+    while (waiting.length > 0 && (now - waiting[0]!.at > TTL_MS || waiting.length >= MAX_PER_TARGET)) waiting.shift()
+    waiting.push(hop)
     return true
+  }
+
+  /** A first hop's record went without a follower (recorder.ts, release): its redirect waits no more. */
+  forget (hop: Hop): void {
+    const waiting = this.expected.get(hop.key)
+    if (!waiting) return
+    const i = waiting.indexOf(hop)
+    if (i >= 0) waiting.splice(i, 1)
+    if (waiting.length === 0) this.expected.delete(hop.key)
   }
 
   /** The redirect a new request follows, or null. Costs nothing while no redirect is pending. */
@@ -69,9 +88,13 @@ export class RedirectChains {
     }
     const waiting = this.expected.get(key)
     if (!waiting) return null
-    const hop = waiting.shift()!
+    const now = Date.now()
+    let hop: Hop | undefined
+    // An expired one is skipped, not taken: a fresh one may wait behind it.
+    do hop = waiting.shift()
+    while (hop !== undefined && now - hop.at > TTL_MS)
     if (waiting.length === 0) this.expected.delete(key)
-    return Date.now() - hop.at > TTL_MS ? null : hop
+    return hop ?? null
   }
 
   private prune (now: number): void {

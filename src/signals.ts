@@ -26,8 +26,11 @@ export const STOP_SIGNALS = ['SIGTERM', 'SIGINT'] as const
 export interface StopSignalHooks {
   /** saves what is queued, and goes on recording */
   flush (): Promise<void>
-  /** synchronously: ends recording and writes what is left (as at exit), right before the signal ends the process */
-  stop (signal: NodeJS.Signals): void
+  /**
+   * Synchronously: ends recording and writes what is left (as at exit), right before the signal ends
+   * the process. A promise instead when a close() of the app's is under way: it is waited for.
+   */
+  stop (signal: NodeJS.Signals): void | Promise<void>
   /** the longest the process is held for `flush()` before the signal is raised again */
   timeoutMs: number
   onError (error: Error): void
@@ -46,12 +49,14 @@ export function onStopSignals (hooks: StopSignalHooks): () => void {
   }
   // Nothing asynchronous runs between the last record and the signal: no request leaves unrecorded.
   const end = (signal: NodeJS.Signals): void => {
+    let closing: void | Promise<void> = undefined
     try {
-      hooks.stop(signal)
+      closing = hooks.stop(signal)
     } catch (err) {
       hooks.onError(err as Error)
     }
-    raise(signal)
+    if (closing) closing.catch(hooks.onError).finally(() => raise(signal))
+    else raise(signal)
   }
   function handle (signal: NodeJS.Signals): void {
     if (process.listenerCount(signal) > 1) {

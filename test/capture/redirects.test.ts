@@ -92,6 +92,21 @@ describe('redirect chains', () => {
     })
   }
 
+  for (const client of FOLLOWERS) {
+    it(`${client}: a redirect nobody followed ('manual') is not taken for a later chain to the same place`, async () => {
+      const { records, errors } = await recording({}, async (recorder) => {
+        await send(client, { method: 'GET', url: `${upstream.http}/redirect/1`, redirect: 'manual', headers: { 'x-case': `stale-${client}` } })
+        await untilIdle(recorder)
+        await recorder.flush()
+        await send(client, { method: 'GET', url: `${upstream.http}/redirect/1`, headers: { 'x-case': `followed-${client}` } })
+        await untilIdle(recorder)
+      })
+      assert.deepEqual(errors, [])
+      assert.equal(recordFor(records, `stale-${client}`).chainId, null)
+      assertChain(recordsFor(records, `followed-${client}`), ['/redirect/1', '/redirect/0'], [302, 200], client)
+    })
+  }
+
   for (const client of ['http', 'undici.request', 'undici.stream'] as const) {
     it(`${client}, which never follows: the 302 is one record with chainId null, and the next request is no hop`, async () => {
       const { records, errors } = await recording({}, async (recorder) => {

@@ -86,6 +86,26 @@ describe('flushOnSignal', () => {
     assert.deepEqual(records, ['record /before 200', 'record /during 200', 'record /slow LOR_ERR_INTERRUPTED'])
   })
 
+  it('a signal while the app\'s close() is under way waits for it: the exchange in flight is recorded, then the process ends by the signal', async () => {
+    const ended = await run(`
+      const { createServer } = await import('node:http')
+      const { writeSync } = await import('node:fs')
+      const upstream = createServer((req, res) => { if (req.url !== '/slow') res.end('ok') }).listen(0, '127.0.0.1')
+      await new Promise((resolve) => upstream.once('listening', resolve))
+      const origin = 'http://127.0.0.1:' + upstream.address().port
+      const recorder = install({ onRecord (r) { writeSync(1, 'record ' + r.path + ' ' + (r.error?.code ?? r.response?.status) + '\\n') } })
+      await (await fetch(origin + '/before')).text()
+      void fetch(origin + '/slow').catch(() => {})
+      while (recorder.stats().inFlight === 0) await new Promise((resolve) => setImmediate(resolve))
+      void recorder.close()
+      console.log('closing')
+      setInterval(() => {}, 1000)
+    `, [['closing', 'SIGTERM']])
+    assert.deepEqual([ended.code, ended.signal], [null, 'SIGTERM'])
+    const records = ended.stdout.split('\n').filter((l) => l.startsWith('record ')).sort()
+    assert.deepEqual(records, ['record /before 200', 'record /slow LOR_ERR_INTERRUPTED'])
+  })
+
   it('leaves an app that handles the signal to end as it does', async () => {
     const ended = await run(`
       install({ onRecord () {} })
