@@ -53,7 +53,7 @@ interface Copy {
 let copies = new WeakMap<object, Copy>()
 
 /** The global fetch() call running now, when it has a signal: the first request created inside it is its own. */
-let calling: { signal: AbortSignal, ex: Exchange | null } | null = null
+let calling: { signal: AbortSignal | null, ex: Exchange | null } | null = null
 /** Removes the abort listener of a fetch's exchange once it finished otherwise. */
 const unwatch = new WeakMap<Exchange, () => void>()
 
@@ -167,7 +167,12 @@ function onCreate ({ request }: { request: UndiciRequest }): void {
 
 function onSendHeaders ({ request, headers, socket }: { request: UndiciRequest, headers: string, socket?: Sock }): void {
   const ex = exchanges.get(request)
-  if (!ex) return
+  if (!ex) {
+    // Not recorded (withoutRecording, a client not captured), but it used the connection: the next
+    // request on it reuses it.
+    if (socket) usedNow(socket)
+    return
+  }
   ex.connected = true
   if (socket) {
     takeSocket(ex, socket)
@@ -190,9 +195,10 @@ const H2_BLOCK = /(?:^|\n):[a-z]/
 /**
  * Connects, as undici's channels show them: `beforeConnect` and `connected` (or `connectError`)
  * carry the origin but nothing that ties the two to each other or to a request, and a Pool's clients
- * may connect to one origin at once. So the starts wait per origin, in order, and each connection
- * takes the oldest: exact for one connect at a time, and within the spread of their starts when
- * several to one origin overlap.
+ * (which share one connector) may connect to one origin at once. So the starts wait per origin, and
+ * each connection takes the latest: exact for one connect at a time, even after a connect whose end
+ * no channel published (a client destroyed while connecting: its start is never taken for a later
+ * one), and within the spread of their starts when several to one origin overlap.
  */
 const connectStarts = new Map<string, number[]>()
 const kConnect = Symbol('log-outgoing-requests.undici-connect')
@@ -252,7 +258,7 @@ function onBeforeConnect ({ connectParams, connector }: { connectParams?: Connec
 function takeStart (p: ConnectParams | undefined): number {
   const key = originKey(p)
   const starts = connectStarts.get(key)
-  const start = starts?.shift() ?? NaN
+  const start = starts?.pop() ?? NaN
   if (starts && starts.length === 0) connectStarts.delete(key)
   return start
 }
@@ -277,6 +283,12 @@ function onConnectError ({ connectParams, connector, error }: { connectParams?: 
  * The connection a request is about to be written to: its phases, if this request is the first on
  * it (undici shows connect as one phase: DNS and TLS are inside it, not apart), and what it is.
  */
+/** A request not recorded went over the socket: it is used, and its connect was that request's. */
+function usedNow (socket: Sock): void {
+  connectionOf(socket)
+  socket[kConnect] = undefined
+}
+
 function takeSocket (ex: Exchange, socket: Sock): void {
   const reused = usedBefore(socket)
   ex.connection = connectionOf(socket)
@@ -383,14 +395,16 @@ function wrapFetch (patches: PatchRegistry): void {
         tracker?.fail(err)
       }
     }
-    if (!signal) return original.apply(this, args)
+    // A call with no signal needs no frame, unless it runs inside one that has (from a getter of the
+    // outer call's init, say): then it takes a frame of its own, so that its request is not the outer's.
+    if (!signal && calling === null) return original.apply(this, args)
     const outer = calling
     const call = calling = { signal, ex: null as Exchange | null }
     try {
       return original.apply(this, args)
     } finally {
       calling = outer
-      if (call.ex) watch(call.ex, signal)
+      if (call.ex && signal) watch(call.ex, signal)
     }
   })
 }

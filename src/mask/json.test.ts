@@ -143,6 +143,14 @@ describe('maskJson with maskString', () => {
     assert.equal(maskJson('{"u":"\\u0068ttps://h/p?token=abc&b=\\u0041"}', m, urls(m)), `{"u":"\\u0068ttps://h/p?token=${MARKER}&b=\\u0041"}`)
   })
 
+  it('masks a URL secret whose ?, # or @ the body wrote as a \\u escape', () => {
+    const m = plainMasking()
+    assert.equal(maskJson('{"next":"https://h/items\\u003faccess_token=abc"}', m, urls(m)), `{"next":"https://h/items\\u003faccess_token=${MARKER}"}`)
+    assert.equal(maskJson('{"next":"https://h/items\\u003Ftoken=abc"}', m, urls(m)), `{"next":"https://h/items\\u003Ftoken=${MARKER}"}`)
+    const userinfo = maskJson('{"u":"https://user:hunter2pass\\u0040api.example.com/"}', m, urls(m))
+    assert.ok(!userinfo.includes('hunter2pass'), userinfo)
+  })
+
   // What maskString writes takes the body's style: `\/`, and non-ASCII as `\u` escapes when the body wrote it so (the URL masker percent-encodes its marker).
   it('writes the marker in the body\'s escape style', () => {
     const m = plainMasking()

@@ -114,19 +114,20 @@ export function maskJson(text: string, m: NameMasking, maskString?: (value: stri
 }
 
 /**
- * Where the next `?`, `#` or `@` is, from a position that only moves forward: each is searched for
- * again only once passed, so the whole scan stays linear.
+ * Where the next `?`, `#` or `@` is, or a `\u00` escape (one may write them so: `\u003f`), from a
+ * position that only moves forward: each is searched for again only once passed, so the whole scan
+ * stays linear.
  */
 class UrlChars {
   readonly #text: string
-  readonly #at = [-1, -1, -1]
+  readonly #at = URL_CHARS.map(() => -1)
   constructor(text: string) {
     this.#text = text
   }
 
   next(from: number): number {
     let min = Infinity
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < URL_CHARS.length; k++) {
       if (this.#at[k]! !== Infinity && this.#at[k]! < from) {
         const found = this.#text.indexOf(URL_CHARS[k]!, from)
         this.#at[k] = found === -1 ? Infinity : found
@@ -137,7 +138,7 @@ class UrlChars {
   }
 }
 
-const URL_CHARS = ['?', '#', '@']
+const URL_CHARS = ['?', '#', '@', '\\u00']
 
 /** JSON literals: a secret name over one of these hides nothing. */
 const LITERALS: ReadonlySet<string> = new Set(['true', 'false', 'null'])

@@ -311,6 +311,30 @@ describe('abort records', () => {
     assert.equal(record.response?.body, 'first chunk\n')
   })
 
+  it("a fetch made inside another fetch's call (from a getter of its init) is not tied to the outer one's signal", async () => {
+    const controller = new AbortController()
+    const { records } = await recording({}, async () => {
+      const made: { inner?: Promise<Response> } = {}
+      const init = {
+        signal: controller.signal,
+        get headers () {
+          made.inner ??= fetch(`${h1Origin}/done`, { headers: { 'x-case': 'nested-inner' } })
+          return { 'x-case': 'nested-outer' }
+        },
+      }
+      // The outer one waits on a connect that hangs until it is aborted, once the inner one has ended.
+      const outer = fetch(`http://127.0.0.1:${hanging.port}/`, init)
+      assert.ok(made.inner, 'the inner fetch ran inside the outer call')
+      await (await made.inner).text()
+      controller.abort()
+      await assert.rejects(outer, { name: 'AbortError' })
+    })
+    const byCase = (id: string): OutgoingRequestRecord | undefined => records.find((r) => r.request.headers['x-case'] === id)
+    assert.equal(byCase('nested-inner')?.response?.status, 200)
+    assert.equal(byCase('nested-inner')?.error, null)
+    assert.equal(byCase('nested-outer')?.error?.code, 'ABORT_ERR')
+  })
+
   it('a fetch whose signal never fires leaves the signal as fetch alone leaves it', async () => {
     const controller = new AbortController()
     // undici's own listener stays until its Request is collected: compare what each fetch adds.

@@ -190,6 +190,18 @@ describe('connection phases, fetch and undici', () => {
     }
   })
 
+  it('a request not recorded (withoutRecording) still used the connection: the next recorded one on it is reused, with no connect', async () => {
+    const dispatcher = new undici.Agent({ connections: 1 })
+    const { records } = await recording({}, async (recorder) => {
+      await recorder.withoutRecording(async () => (await undici.fetch(`${upstream.http}/echo?hidden`, { dispatcher })).text())
+      await (await undici.fetch(`${upstream.http}/echo?seen`, { dispatcher })).text()
+    })
+    await dispatcher.close()
+    assert.deepEqual(records.map((r) => r.url.split('?')[1]), ['seen'])
+    assert.equal(records[0]!.connection?.reused, true)
+    assert.equal(records[0]!.timings?.connect, null)
+  })
+
   it('over TLS, the connection says its protocol, cipher and the ALPN undici asked for', async () => {
     const dispatcher = new undici.Agent({ connect: { ca: upstream.ca } })
     const { records } = await recording({}, async () => {
