@@ -32,6 +32,21 @@ function run (body: string, signals: Array<[after: string, signal: NodeJS.Signal
   })
 }
 
+/**
+ * The start of an app that prints each record as `record <path> <status or error code>`, with an
+ * upstream at `origin` that answers every path but /slow, which it never answers (in flight at the end).
+ */
+const RECORDED_APP = `
+      const { createServer } = await import('node:http')
+      const { writeSync } = await import('node:fs')
+      const upstream = createServer((req, res) => { if (req.url !== '/slow') res.end('ok') }).listen(0, '127.0.0.1')
+      await new Promise((resolve) => upstream.once('listening', resolve))
+      const origin = 'http://127.0.0.1:' + upstream.address().port
+      const recorder = install({ onRecord (r) { writeSync(1, 'record ' + r.path + ' ' + (r.error?.code ?? r.response?.status) + '\\n') } })`
+
+/** The `record …` lines the app printed, sorted. */
+const printedRecords = (stdout: string): string[] => stdout.split('\n').filter((l) => l.startsWith('record ')).sort()
+
 describe('flushOnSignal', () => {
   it('is one listener for SIGTERM and SIGINT while installed, none after close() or when off', async () => {
     const ended = await run(`
@@ -62,13 +77,7 @@ describe('flushOnSignal', () => {
 
   it('with no handler of the app\'s, what the app sends while the recorder writes is recorded, and what is still in flight at the end too', async () => {
     const ended = await run(`
-      const { createServer } = await import('node:http')
-      const { writeSync } = await import('node:fs')
-      // The upstream answers /slow never: that request is in flight when the process ends.
-      const upstream = createServer((req, res) => { if (req.url !== '/slow') res.end('ok') }).listen(0, '127.0.0.1')
-      await new Promise((resolve) => upstream.once('listening', resolve))
-      const origin = 'http://127.0.0.1:' + upstream.address().port
-      const recorder = install({ onRecord (r) { writeSync(1, 'record ' + r.path + ' ' + (r.error?.code ?? r.response?.status) + '\\n') } })
+      ${RECORDED_APP}
       const flush = recorder.flush.bind(recorder)
       // The app goes on while the recorder writes: one request now, another in flight at the end.
       recorder.flush = async () => {
@@ -82,18 +91,12 @@ describe('flushOnSignal', () => {
       console.log('ready')
     `, [['ready', 'SIGTERM']])
     assert.deepEqual([ended.code, ended.signal], [null, 'SIGTERM'])
-    const records = ended.stdout.split('\n').filter((l) => l.startsWith('record ')).sort()
-    assert.deepEqual(records, ['record /before 200', 'record /during 200', 'record /slow LOR_ERR_INTERRUPTED'])
+    assert.deepEqual(printedRecords(ended.stdout), ['record /before 200', 'record /during 200', 'record /slow LOR_ERR_INTERRUPTED'])
   })
 
   it('a signal while the app\'s close() is under way waits for it: the exchange in flight is recorded, then the process ends by the signal', async () => {
     const ended = await run(`
-      const { createServer } = await import('node:http')
-      const { writeSync } = await import('node:fs')
-      const upstream = createServer((req, res) => { if (req.url !== '/slow') res.end('ok') }).listen(0, '127.0.0.1')
-      await new Promise((resolve) => upstream.once('listening', resolve))
-      const origin = 'http://127.0.0.1:' + upstream.address().port
-      const recorder = install({ onRecord (r) { writeSync(1, 'record ' + r.path + ' ' + (r.error?.code ?? r.response?.status) + '\\n') } })
+      ${RECORDED_APP}
       await (await fetch(origin + '/before')).text()
       void fetch(origin + '/slow').catch(() => {})
       while (recorder.stats().inFlight === 0) await new Promise((resolve) => setImmediate(resolve))
@@ -102,8 +105,7 @@ describe('flushOnSignal', () => {
       setInterval(() => {}, 1000)
     `, [['closing', 'SIGTERM']])
     assert.deepEqual([ended.code, ended.signal], [null, 'SIGTERM'])
-    const records = ended.stdout.split('\n').filter((l) => l.startsWith('record ')).sort()
-    assert.deepEqual(records, ['record /before 200', 'record /slow LOR_ERR_INTERRUPTED'])
+    assert.deepEqual(printedRecords(ended.stdout), ['record /before 200', 'record /slow LOR_ERR_INTERRUPTED'])
   })
 
   it('leaves an app that handles the signal to end as it does', async () => {
