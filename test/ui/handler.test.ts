@@ -250,6 +250,10 @@ for (const dialect of DIALECTS) {
       assert.doesNotMatch(again, /phase-tls/, 'no TLS row without a TLS phase')
       assert.match(again, /<dt>Connection<\/dt><dd>reused <code[^>]*>a1b2c3d4-7<\/code>/)
       assert.match(again, /<dt>Remote<\/dt><dd>\[2001:db8::7\]:443<\/dd>/)
+      const proxied = makeRecord({ at: T0 + 9500, host: 'slow.example.com', proxy: { url: 'http://proxy.internal:3128', kind: 'forward' } })
+      await store.insert([proxied])
+      const forwarded = (await browser.text(`/requests/${proxied.id}`)).body
+      assert.match(forwarded, /<dt>Proxy<\/dt><dd>http:\/\/proxy\.internal:3128 <span class="muted">forward<\/span><\/dd>/, 'the proxy, without a connection or timings')
       const older = (await browser.text(`/requests/${records[0]!.id}`)).body
       assert.match(older, /aria-label="time to first byte and total"/, 'a record without timings keeps the two bars')
       assert.doesNotMatch(older, /class="waterfall"/)

@@ -54,7 +54,7 @@ ${legend(m)}
     ['Response size', res ? formatBytes(res.size) : null],
     ['Id', html`<code>${r.id}</code>`],
   ])}</table>
-  ${timing(r)}
+  ${timing(r, m)}
 </section>
 ${r.error ? html`<section class="error-panel" role="alert"><h2>Error</h2><p><strong>${r.error.name}</strong>${r.error.code ? html` <code>${r.error.code}</code>` : ''} during the ${phase(r.error.phase)}</p><pre>${markText(r.error.message, m.in('/error/message'))}</pre></section>` : null}
 ${view.chain.length > 1 ? chainNav(view) : null}
@@ -106,7 +106,7 @@ const PHASES = [['blocked', 'Blocked'], ['dns', 'DNS'], ['connect', 'Connect'], 
  * the one before ended; TLS inside connect), and the connection; without (older records, or a stack
  * that shows no phase), time to first byte and total as two bars.
  */
-function timing (r: OutgoingRequestRecord): SafeHtml {
+function timing (r: OutgoingRequestRecord, m: MaskIndex): SafeHtml {
   const total = Math.max(r.durationMs, 0.001)
   const pct = (ms: number): string => (Math.min(ms, total) / total * 100).toFixed(2)
   const t = r.timings
@@ -119,6 +119,7 @@ function timing (r: OutgoingRequestRecord): SafeHtml {
     ${ttfb === null ? null : html`<rect class="bar-ttfb" x="0" y="0" width="${pct(ttfb)}" height="10"><title>first byte ${formatMs(ttfb)}</title></rect>`}
   </svg>
   <dl><dt>First byte</dt><dd>${formatMs(r.ttfbMs)}</dd><dt>Total</dt><dd>${formatMs(r.durationMs)}</dd></dl>
+  ${connectionFacts(r, m)}
 </div>`
   }
   const rows: Array<{ key: string, label: string, start: number, ms: number | null }> = []
@@ -138,14 +139,15 @@ function timing (r: OutgoingRequestRecord): SafeHtml {
       : html`<svg viewBox="0 0 100 10" preserveAspectRatio="none" role="img" aria-label="${row.label} ${formatMs(row.ms)}"><rect x="${pct(row.start)}" y="0" width="${Math.max(Number(pct(row.ms)), 0.4).toFixed(2)}" height="10"><title>${row.label} ${formatMs(row.ms)}</title></rect></svg>`}</td><td class="num">${formatMs(row.ms)}</td></tr>`)}
     <tr class="phase-total"><th scope="row">Total</th><td class="lane"><span class="muted">first byte at ${formatMs(r.ttfbMs)}</span></td><td class="num">${formatMs(r.durationMs)}</td></tr>
   </table>
-  ${connectionFacts(r)}
+  ${connectionFacts(r, m)}
 </div>`
 }
 
-/** The connection: new or reused, where to, TLS; its id ties together the exchanges that shared it. */
-function connectionFacts (r: OutgoingRequestRecord): SafeHtml | null {
+/** The connection: new or reused, where to, TLS, through which proxy; its id ties together the exchanges that shared it. */
+function connectionFacts (r: OutgoingRequestRecord, m: MaskIndex): SafeHtml | null {
   const c = r.connection
-  if (!c) return null
+  const proxy = r.proxy ? html`<dt>Proxy</dt><dd>${markText(r.proxy.url, m.in('/proxy/url'))} <span class="muted">${r.proxy.kind === 'connect' ? 'CONNECT tunnel' : 'forward'}</span></dd>` : null
+  if (!c) return proxy && html`<dl class="connection">${proxy}</dl>`
   const remote = c.remoteAddress === null ? null : c.remoteAddress.includes(':') ? `[${c.remoteAddress}]:${c.remotePort ?? ''}` : `${c.remoteAddress}:${c.remotePort ?? ''}`
   const tls = c.tls ? [c.tls.protocol, c.tls.cipher, c.tls.alpn && `ALPN ${c.tls.alpn}`].filter(Boolean).join(' · ') : 'none'
   return html`<dl class="connection">
@@ -153,6 +155,7 @@ function connectionFacts (r: OutgoingRequestRecord): SafeHtml | null {
     ${remote ? html`<dt>Remote</dt><dd>${remote}</dd>` : null}
     ${c.localPort !== null ? html`<dt>Local port</dt><dd>${c.localPort}</dd>` : null}
     <dt>TLS</dt><dd>${tls}</dd>
+    ${proxy}
   </dl>`
 }
 
