@@ -152,11 +152,10 @@ function onCreate ({ request }: { request: UndiciRequest }): void {
   if (request.method === 'CONNECT') return onTunnel(request)
   const client = kindOf(request)
   if (!client) return
-  const origin = typeof request.origin === 'string' ? request.origin : request.origin.origin
   // ProxyAgent without a tunnel (proxyTunnel: false, an http target) sends the absolute URL as the
   // path, to a client of the proxy, with the target's origin left on the request.
   const forward = ABSOLUTE.test(request.path)
-  const ex = t.begin(client, request.method, forward ? request.path : (origin.endsWith('/') ? origin.slice(0, -1) : origin) + request.path)
+  const ex = t.begin(client, request.method, forward ? request.path : originOf(request) + request.path)
   if (!ex) return
   if (forward) forwarded.add(ex)
   exchanges.set(request, ex)
@@ -234,8 +233,13 @@ function onTunnel (request: UndiciRequest): void {
   const c = connecting
   if (!c || request.path !== c.target) return
   connecting = null
+  proxyOfConnector.set(c.connector, { url: withoutUserinfo(originOf(request)), kind: 'connect' })
+}
+
+/** The request's origin, as undici holds it (a string or a URL), without a trailing slash. */
+function originOf (request: UndiciRequest): string {
   const origin = typeof request.origin === 'string' ? request.origin : request.origin.origin
-  proxyOfConnector.set(c.connector, { url: withoutUserinfo(origin.endsWith('/') ? origin.slice(0, -1) : origin), kind: 'connect' })
+  return origin.endsWith('/') ? origin.slice(0, -1) : origin
 }
 
 const withoutUserinfo = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, '$1')
